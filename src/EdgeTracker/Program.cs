@@ -1,0 +1,3 @@
+using EdgeTracker.Cli;
+
+return await CliApp.Build().Parse(args).InvokeAsync();
