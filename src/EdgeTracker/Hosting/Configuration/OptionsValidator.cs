@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace EdgeTracker.Hosting.Configuration;
+
+/// <summary>
+/// Checks every setting and reports every problem at once, each with its key and the reason, so an operator
+/// fixes a configuration in one round instead of one error per restart.
+/// </summary>
+public static partial class OptionsValidator
+{
+    private static readonly string[] SourceSchemes = ["csi", "v4l2", "rtsp", "http", "https", "file", "images", "test", "gst"];
+    private static readonly string[] KnownProviders = ["tensorrt", "cuda", "cpu"];
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex TopicSegment();
+
+    public static List<ConfigError> Validate(EdgeTrackerOptions o)
+    {
+        var errors = new List<ConfigError>();
+        void Check(bool ok, string key, string message)
+        {
+            if (!ok) errors.Add(new(key, message));
+        }
+
+        Check(TopicSegment().IsMatch(o.Device.Id), "Device:Id",
+            $"'{o.Device.Id}' must be 1–64 letters, digits, '-' or '_' (it is an MQTT topic segment)");
+
+        var m = o.Mqtt;
+        if (m.Enabled)
+        {
+            Check(!string.IsNullOrWhiteSpace(m.Host), "Mqtt:Host", "is required when Mqtt:Enabled is true");
+            Check(m.Port is >= 1 and <= 65535, "Mqtt:Port", $"{m.Port} is outside 1–65535");
+            Check(m.KeepAliveSeconds is >= 0 and <= 65535, "Mqtt:KeepAliveSeconds", $"{m.KeepAliveSeconds} is outside 0–65535");
+            Check(m.TopicPrefix.Length > 0 && !m.TopicPrefix.AsSpan().ContainsAny("+#") && !m.TopicPrefix.StartsWith('/') && !m.TopicPrefix.EndsWith('/'),
+                "Mqtt:TopicPrefix", $"'{m.TopicPrefix}' must be non-empty, without '+', '#' or a leading/trailing '/'");
+            Check(m.QueueCapacity is >= 10 and <= 1_000_000, "Mqtt:QueueCapacity", $"{m.QueueCapacity} is outside 10–1000000");
+            Check(m.TracksMaxRate >= 0, "Mqtt:TracksMaxRate", $"{m.TracksMaxRate} must be ≥ 0 (0 = every frame)");
+            Check(m.ReconnectMaxSeconds is > 0 and <= 3600, "Mqtt:ReconnectMaxSeconds", $"{m.ReconnectMaxSeconds} is outside (0, 3600]");
+            Check(m.CaFile.Length == 0 || File.Exists(m.CaFile), "Mqtt:CaFile", $"'{m.CaFile}' does not exist");
+            Check(m.CaFile.Length == 0 || m.UseTls, "Mqtt:CaFile", "is set but Mqtt:UseTls is false");
+            Check(m.Password.Length == 0 || m.Username.Length > 0, "Mqtt:Password", "is set without Mqtt:Username");
+        }
+
+        var enabledCameras = o.Cameras.Where(c => c.Enabled).ToList();
+        Check(enabledCameras.Count > 0, "Cameras", "at least one enabled camera is required (Cameras:0:Name, Cameras:0:Source)");
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < o.Cameras.Count; i++)
+        {
+            var c = o.Cameras[i];
+            var key = $"Cameras:{i}";
+            Check(TopicSegment().IsMatch(c.Name), $"{key}:Name", $"'{c.Name}' must be 1–64 letters, digits, '-' or '_' (it is an MQTT topic segment)");
+            Check(!TopicSegment().IsMatch(c.Name) || names.Add(c.Name), $"{key}:Name", $"'{c.Name}' is used by another camera");
+            foreach (var problem in SourceProblems(c.Source))
+            {
+                errors.Add(new($"{key}:Source", problem));
+            }
+            Check(c.HorizontalFovDegrees is > 0 and < 180, $"{key}:HorizontalFovDegrees", $"{c.HorizontalFovDegrees} is outside (0, 180)");
+            Check(c.VerticalFovDegrees is > 0 and < 180, $"{key}:VerticalFovDegrees", $"{c.VerticalFovDegrees} is outside (0, 180)");
+        }
+
+        var t = o.Tracking;
+        Check(!string.IsNullOrWhiteSpace(t.Model) && t.Model.IndexOfAny(['/', '\\']) < 0, "Tracking:Model",
+            $"'{t.Model}' must be a model name (the manifest models/<name>.json), not empty or a path");
+        Check(t.ModelsPath.Length == 0 || Directory.Exists(t.ModelsPath), "Tracking:ModelsPath", $"'{t.ModelsPath}' is not a folder");
+        Check(t.MaxTargets is >= 1 and <= 32, "Tracking:MaxTargets", $"{t.MaxTargets} is outside 1–32");
+        Check(t.HistorySeconds is >= 0 and <= 60, "Tracking:HistorySeconds", $"{t.HistorySeconds} is outside 0–60");
+        Check(t.HistoryMaxFrames is >= 1 and <= 2000, "Tracking:HistoryMaxFrames", $"{t.HistoryMaxFrames} is outside 1–2000");
+
+        var inf = o.Inference;
+        Check(inf.Providers.Count > 0, "Inference:Providers", "needs at least one of tensorrt, cuda, cpu");
+        for (var i = 0; i < inf.Providers.Count; i++)
+        {
+            Check(KnownProviders.Contains(inf.Providers[i].ToLowerInvariant()), $"Inference:Providers:{i}",
+                $"'{inf.Providers[i]}' is not one of tensorrt, cuda, cpu");
+        }
+        Check(inf.IntraOpThreads is >= 0 and <= 64, "Inference:IntraOpThreads", $"{inf.IntraOpThreads} is outside 0–64 (0 = ONNX Runtime's default)");
+        Check(inf.CudaDeviceId is >= 0 and <= 64, "Inference:CudaDeviceId", $"{inf.CudaDeviceId} is outside 0–64");
+        Check(inf.OnnxRuntimePath.Length == 0 || File.Exists(inf.OnnxRuntimePath), "Inference:OnnxRuntimePath", $"'{inf.OnnxRuntimePath}' does not exist");
+
+        var h = o.Http;
+        if (h.Enabled)
+        {
+            var urls = h.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            Check(urls.Length > 0, "Http:Urls", "needs at least one URL such as http://127.0.0.1:8080");
+            var beyondLoopback = false;
+            foreach (var url in urls)
+            {
+                if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0").Replace("://+", "://0.0.0.0"), UriKind.Absolute, out var uri)
+                    || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/" || uri.Port is < 0 or > 65535)
+                {
+                    errors.Add(new("Http:Urls", $"'{url}' is not a listen URL such as http://127.0.0.1:8080"));
+                    continue;
+                }
+                beyondLoopback |= !IsLoopback(uri.Host);
+            }
+            Check(!beyondLoopback || h.Token.Length >= 16, "Http:Token",
+                h.Token.Length == 0
+                    ? "is required (16+ characters) because Http:Urls listens beyond loopback"
+                    : "must have at least 16 characters");
+            Check(h.PreviewFps is > 0 and <= 60, "Http:PreviewFps", $"{h.PreviewFps} is outside (0, 60]");
+            Check(h.JpegQuality is >= 1 and <= 100, "Http:JpegQuality", $"{h.JpegQuality} is outside 1–100");
+        }
+
+        var p = o.PanTilt;
+        if (p.Enabled)
+        {
+            Check(p.Camera.Length == 0 || o.Cameras.Any(c => c.Name == p.Camera), "PanTilt:Camera", $"'{p.Camera}' is no configured camera");
+            Check(p.Head is "virtual" or "pca9685", "PanTilt:Head", $"'{p.Head}' is not one of virtual, pca9685");
+            Check(p.I2cBus is >= 0 and <= 255, "PanTilt:I2cBus", $"{p.I2cBus} is outside 0–255");
+            Check(p.I2cAddress is >= 0x03 and <= 0x77, "PanTilt:I2cAddress", $"0x{p.I2cAddress:x2} is outside 0x03–0x77");
+        }
+
+        var s = o.Systemd;
+        Check(s.ReadyTimeoutSeconds is > 0 and <= 600, "Systemd:ReadyTimeoutSeconds", $"{s.ReadyTimeoutSeconds} is outside (0, 600]");
+        Check(s.StallSeconds is >= 1 and <= 600, "Systemd:StallSeconds", $"{s.StallSeconds} is outside 1–600");
+        Check(s.StatusIntervalSeconds is > 0 and <= 3600, "Systemd:StatusIntervalSeconds", $"{s.StatusIntervalSeconds} is outside (0, 3600]");
+        return errors;
+    }
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
+
+    /// <summary>What is wrong with a source URI (nothing for a good one). The camera library checks the rest when it opens.</summary>
+    internal static IEnumerable<string> SourceProblems(string source)
+    {
+        if (string.IsNullOrWhiteSpace(source))
+        {
+            yield return "is required (for example test://ball, images:///path/to/sequence, v4l2:///dev/video0)";
+            yield break;
+        }
+        var colon = source.IndexOf(':');
+        var scheme = colon > 0 ? source[..colon].ToLowerInvariant() : "";
+        if (!SourceSchemes.Contains(scheme))
+        {
+            yield return $"'{source}' has no known scheme (one of {string.Join(", ", SourceSchemes.Select(s => s + ":"))})";
+            yield break;
+        }
+        if (scheme != "images")
+        {
+            yield break;
+        }
+        var (folder, query) = SplitImages(source);
+        if (!Directory.Exists(folder))
+        {
+            yield return $"images:// folder '{folder}' does not exist";
+        }
+        foreach (var (name, value) in query)
+        {
+            switch (name)
+            {
+                case "fps":
+                    if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var fps) || !(fps >= 0) || fps > 1000)
+                        yield return $"images:// fps '{value}' must be a number in 0–1000 (0 = as fast as possible)";
+                    break;
+                case "loop":
+                    if (value is not ("true" or "false"))
+                        yield return $"images:// loop '{value}' must be true or false";
+                    break;
+            }
+        }
+    }
+
+    internal static (string Folder, List<(string Name, string Value)> Query) SplitImages(string source)
+    {
+        var rest = source["images://".Length..];
+        var q = rest.IndexOf('?');
+        var folder = q < 0 ? rest : rest[..q];
+        var query = new List<(string, string)>();
+        if (q >= 0)
+        {
+            foreach (var pair in rest[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var eq = pair.IndexOf('=');
+                query.Add(eq < 0 ? (pair, "") : (pair[..eq], Uri.UnescapeDataString(pair[(eq + 1)..])));
+            }
+        }
+        return (Uri.UnescapeDataString(folder), query);
+    }
+}

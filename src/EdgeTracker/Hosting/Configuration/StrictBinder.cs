@@ -1,0 +1,165 @@
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeTracker.Hosting.Configuration;
+
+/// <summary>A configuration problem: the full key (<c>Mqtt:Port</c>) and why its value is refused.</summary>
+public readonly record struct ConfigError(string Key, string Message)
+{
+    public override string ToString() => $"{Key}: {Message}";
+}
+
+/// <summary>
+/// Binds configuration onto an options object and, unlike <c>ConfigurationBinder</c>, never stops at the first
+/// bad value: every value that does not parse, and every key no setting has (a typo would otherwise be ignored
+/// silently for months), becomes a <see cref="ConfigError"/> naming the key.
+/// </summary>
+public static class StrictBinder
+{
+    /// <summary>Binds <paramref name="configuration"/>'s known sections onto <paramref name="target"/>.</summary>
+    /// <remarks>Top-level keys that are no section of ours (Logging, environment noise) are left alone.</remarks>
+    public static void Bind(IConfiguration configuration, object target, List<ConfigError> errors)
+    {
+        var properties = Properties(target.GetType());
+        foreach (var child in configuration.GetChildren())
+        {
+            if (properties.TryGetValue(child.Key, out var property))
+            {
+                BindProperty(child, target, property, errors);
+            }
+        }
+    }
+
+    private static Dictionary<string, PropertyInfo> Properties(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanRead && p.CanWrite)
+            .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+
+    private static void BindObject(IConfigurationSection section, object target, List<ConfigError> errors)
+    {
+        var properties = Properties(target.GetType());
+        if (section.Value is not null && !section.GetChildren().Any())
+        {
+            errors.Add(new(section.Path, $"is a section ({string.Join(", ", properties.Keys)}), not a value"));
+            return;
+        }
+        foreach (var child in section.GetChildren())
+        {
+            if (!properties.TryGetValue(child.Key, out var property))
+            {
+                errors.Add(new(child.Path, $"unknown setting (known here: {string.Join(", ", properties.Keys)})"));
+                continue;
+            }
+            BindProperty(child, target, property, errors);
+        }
+    }
+
+    private static void BindProperty(IConfigurationSection section, object target, PropertyInfo property, List<ConfigError> errors)
+    {
+        var type = property.PropertyType;
+        if (TryParseScalar(type, out _, null, out _))
+        {
+            if (section.GetChildren().Any())
+            {
+                errors.Add(new(section.Path, "is a value, not a section"));
+                return;
+            }
+            if (TryParseScalar(type, out var value, section.Value, out var why))
+            {
+                property.SetValue(target, value);
+            }
+            else
+            {
+                errors.Add(new(section.Path, why));
+            }
+            return;
+        }
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+        {
+            var elementType = type.GetGenericArguments()[0];
+            var list = (IList)Activator.CreateInstance(type)!;
+            var children = section.GetChildren().ToList();
+            if (children.Count == 0 && elementType == typeof(string))
+            {
+                // A list given as one value (an environment variable, a command-line override): comma-separated.
+                foreach (var item in (section.Value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    list.Add(item);
+                }
+                property.SetValue(target, list);
+                return;
+            }
+            var existing = (IList?)property.GetValue(target);
+            foreach (var child in children.OrderBy(c => int.TryParse(c.Key, out var i) ? i : int.MaxValue))
+            {
+                if (!int.TryParse(child.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                {
+                    errors.Add(new(child.Path, "a list takes items 0, 1, 2, … here"));
+                    continue;
+                }
+                if (elementType == typeof(string))
+                {
+                    list.Add(child.Value ?? "");
+                    continue;
+                }
+                // An override such as --Cameras:0:Source=… changes one field of the configured item 0.
+                var item = existing is not null && index < existing.Count ? existing[index]! : Activator.CreateInstance(elementType)!;
+                BindObject(child, item, errors);
+                list.Add(item);
+            }
+            property.SetValue(target, list);
+            return;
+        }
+        var nested = property.GetValue(target) ?? Activator.CreateInstance(type)!;
+        BindObject(section, nested, errors);
+        property.SetValue(target, nested);
+    }
+
+    private static bool TryParseScalar(Type type, out object? value, string? text, out string why)
+    {
+        value = null;
+        why = "";
+        var probe = text is null;
+        text = text?.Trim() ?? "";
+        if (type == typeof(string))
+        {
+            value = text;
+            return true;
+        }
+        if (type == typeof(int))
+        {
+            if (probe) return true;
+            var ok = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+                ? int.TryParse(text.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var hex) && (value = hex) is not null
+                : int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && (value = i) is not null;
+            why = $"'{text}' is not a whole number";
+            return ok;
+        }
+        if (type == typeof(double))
+        {
+            if (probe) return true;
+            var ok = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d);
+            value = d;
+            why = $"'{text}' is not a number";
+            return ok;
+        }
+        if (type == typeof(bool))
+        {
+            if (probe) return true;
+            var ok = bool.TryParse(text, out var b);
+            value = b;
+            why = $"'{text}' is not true or false";
+            return ok;
+        }
+        if (type.IsEnum)
+        {
+            if (probe) return true;
+            var ok = Enum.TryParse(type, text, ignoreCase: true, out value) && Enum.IsDefined(type, value!);
+            why = $"'{text}' is not one of {string.Join(", ", Enum.GetNames(type))}";
+            return ok;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,531 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using EdgeTracker.Camera.Frames;
+using EdgeTracker.Hosting.Metrics;
+using EdgeTracker.Tracking;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeTracker.Hosting.Pipeline;
+
+/// <summary>Settings one pipeline needs.</summary>
+public sealed record PipelineSettings(string Camera, string SourceUri, int MaxTargets = 4, double HistorySeconds = 2, int HistoryMaxFrames = 120, double PreviewFps = 10);
+
+/// <summary>
+/// One camera's pipeline: the source's capture thread hands frames over; this pipeline's own tracking thread
+/// runs every target's tracker, keeps the frame history, applies commands between frames, and queues results
+/// for publishing behind bounded queues, so neither the broker nor the web page can slow it down.
+/// </summary>
+/// <remarks>
+/// Commands are applied on the tracking thread between frames: trackers are never touched by two threads, and
+/// need no locks. A command's caller awaits its reply.
+/// </remarks>
+public sealed class CameraPipeline : IDisposable
+{
+    private const int TakeTimeoutMs = 100;
+    private readonly IFrameSource _source;
+    private readonly ITrackerFactory _factory;
+    private readonly ILogger _logger;
+    private readonly ITargetFollower? _follower;
+    private readonly FrameHistory _history;
+    private readonly List<Target> _targets = [];
+    private readonly ConcurrentQueue<Action> _commands = new();
+    private readonly ConcurrentBag<ISingleObjectTracker> _idleTrackers = [];
+    private readonly ConcurrentQueue<TrackFrame> _framePool = new();
+    private readonly Channel<TrackFrame> _tracks;
+    private readonly Channel<PipelineEvent> _events;
+    private readonly TargetSnapshot[] _snapshot;
+    private readonly CancellationTokenSource _stop = new();
+    private Thread? _thread;
+    private long _heartbeat = Stopwatch.GetTimestamp();
+    private long _lastFrameTimestamp;
+    private long _lastFrame = -1;
+    private int _nextTargetNumber;
+    private volatile int _targetCount;
+    private volatile SourceState _sourceState = SourceState.Starting;
+    private volatile string? _sourceReason;
+    private volatile TargetHealth[] _targetHealth = [];
+    private bool _wasLost;
+    private long _lastHealthRefresh;
+
+    public CameraPipeline(PipelineSettings settings, IFrameSource source, ITrackerFactory factory, ILogger logger, ITargetFollower? follower = null)
+    {
+        Settings = settings;
+        _source = source;
+        _factory = factory;
+        _logger = logger;
+        _follower = follower;
+        _history = new FrameHistory(settings.HistorySeconds, settings.HistoryMaxFrames);
+        _snapshot = new TargetSnapshot[settings.MaxTargets];
+        for (var i = 0; i < 64; i++)
+        {
+            _framePool.Enqueue(new TrackFrame(settings.MaxTargets));
+        }
+        // Bounded, oldest dropped (and counted, and returned to the pool): a stalled consumer costs messages, not memory.
+        _tracks = Channel.CreateBounded<TrackFrame>(
+            new BoundedChannelOptions(32) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = true },
+            dropped => { Metrics.CountTrackMessageDropped(); ReturnTrackFrame(dropped); });
+        _events = Channel.CreateBounded<PipelineEvent>(
+            new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        Preview = new PreviewSlot(settings.MaxTargets, settings.PreviewFps);
+        _source.StateChanged += OnSourceEvent;
+    }
+
+    public PipelineSettings Settings { get; }
+
+    public string Name => Settings.Camera;
+
+    public PipelineMetrics Metrics { get; } = new();
+
+    public PreviewSlot Preview { get; }
+
+    /// <summary>Each processed frame's results, for the publisher (return them with <see cref="ReturnTrackFrame"/>).</summary>
+    public ChannelReader<TrackFrame> Tracks => _tracks.Reader;
+
+    /// <summary>Target and camera events, for the publisher.</summary>
+    public ChannelReader<PipelineEvent> Events => _events.Reader;
+
+    public IFrameSource Source => _source;
+
+    public bool HasDeliveredFrame => Volatile.Read(ref _lastFrame) >= 0;
+
+    public long HeartbeatTimestamp => Volatile.Read(ref _heartbeat);
+
+    public void ReturnTrackFrame(TrackFrame frame) => _framePool.Enqueue(frame);
+
+    public void Start()
+    {
+        _thread = new Thread(Run) { Name = $"track-{Name}", IsBackground = true };
+        _thread.Start();
+        _source.Start();
+    }
+
+    /// <summary>The pipeline's state; <paramref name="stallSeconds"/> decides when a loop that has not turned counts as wedged.</summary>
+    public PipelineHealth Health(double stallSeconds)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var loopAge = (now - HeartbeatTimestamp) / (double)Stopwatch.Frequency;
+        var lastFrameTs = Volatile.Read(ref _lastFrameTimestamp);
+        return new PipelineHealth(
+            Name,
+            _sourceState.ToString().ToLowerInvariant(),
+            loopAge < stallSeconds,
+            loopAge,
+            Metrics.Frames,
+            Volatile.Read(ref _lastFrame),
+            lastFrameTs == 0 ? null : (now - lastFrameTs) / (double)Stopwatch.Frequency,
+            Metrics.Fps,
+            _source.DroppedFrames,
+            _source.Reconnects,
+            _sourceReason,
+            _targetHealth);
+    }
+
+    /// <summary>Sets a target; returns once the tracking thread has applied it (or after <paramref name="timeout"/>).</summary>
+    public async Task<CommandReply> SetTargetAsync(SetTargetCommand command, TimeSpan timeout)
+    {
+        var replaces = command.Id is not null && Array.Exists(_targetHealth, t => t.Id == command.Id);
+        if (!replaces && _targetCount >= Settings.MaxTargets)
+        {
+            return CommandReply.Fail(command.RequestId, "id", $"camera '{Name}' already follows {Settings.MaxTargets} targets (Tracking:MaxTargets); clear one first");
+        }
+        ISingleObjectTracker tracker;
+        try
+        {
+            // Off the tracking thread: creating sessions takes time, and tracking must not wait for it.
+            tracker = _idleTrackers.TryTake(out var idle) ? idle : _factory.Create();
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Camera {Camera}: could not create a tracker for model {Model}", Name, _factory.Model);
+            return CommandReply.Fail(command.RequestId, "model", $"could not create a '{_factory.Model}' tracker: {e.Message}");
+        }
+        var reply = await RunOnTrackingThread(() => ApplySetTarget(command, tracker), command.RequestId, timeout).ConfigureAwait(false);
+        return reply;
+    }
+
+    /// <summary>Clears one target or all; returns once applied.</summary>
+    public Task<CommandReply> ClearTargetAsync(ClearTargetCommand command, TimeSpan timeout) =>
+        RunOnTrackingThread(() => ApplyClear(command), command.RequestId, timeout);
+
+    private async Task<CommandReply> RunOnTrackingThread(Func<CommandReply> apply, string? requestId, TimeSpan timeout)
+    {
+        var done = new TaskCompletionSource<CommandReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _commands.Enqueue(() =>
+        {
+            try
+            {
+                done.TrySetResult(apply());
+            }
+            catch (Exception e)
+            {
+                done.TrySetResult(CommandReply.Fail(requestId, "", e.Message));
+            }
+        });
+        try
+        {
+            return await done.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return CommandReply.Fail(requestId, "", $"camera '{Name}' did not apply the command within {timeout.TotalSeconds:0} s (its pipeline is busy or wedged)");
+        }
+    }
+
+    private void Run()
+    {
+        var token = _stop.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Volatile.Write(ref _heartbeat, Stopwatch.GetTimestamp());
+            while (_commands.TryDequeue(out var command))
+            {
+                command();
+            }
+            if (!_source.TryTake(TakeTimeoutMs, out var frame))
+            {
+                Metrics.Idle(Stopwatch.GetTimestamp());
+                continue;
+            }
+            try
+            {
+                ProcessLiveFrame(frame);
+            }
+            catch (Exception e)
+            {
+                // A fault in one frame must not stop the camera: say so and carry on with the next frame.
+                _logger.LogError(e, "Camera {Camera}: frame {Frame} failed", Name, frame.Sequence);
+            }
+            finally
+            {
+                frame.Dispose();
+            }
+        }
+    }
+
+    private void ProcessLiveFrame(Frame frame)
+    {
+        var start = Stopwatch.GetTimestamp();
+        Volatile.Write(ref _heartbeat, start);
+        Metrics.Handoff.Record(start - frame.CaptureTimestamp);
+        if (_history.Newest is { } newest && frame.Sequence <= newest.Sequence)
+        {
+            // The source restarted its numbering (a looping sequence, a reopened camera): old frames no longer match.
+            _history.Clear();
+        }
+        _history.Add(frame);
+        Volatile.Write(ref _lastFrame, frame.Sequence);
+        Volatile.Write(ref _lastFrameTimestamp, start);
+
+        var count = 0;
+        var followed = -1;
+        for (var i = 0; i < _targets.Count; i++)
+        {
+            var target = _targets[i];
+            Step(target, frame);
+            if (followed < 0 && target.Last.State == TargetState.Tracking)
+            {
+                followed = i;
+            }
+            _snapshot[count++] = target.Snapshot(frame.CaptureTimestamp);
+        }
+        var tracked = Stopwatch.GetTimestamp();
+        Metrics.Track.Record(tracked - start);
+
+        if (_follower is not null)
+        {
+            var box = followed >= 0 ? _targets[followed].Last.Box : default;
+            _follower.Update(followed >= 0, box.CenterX, box.CenterY, frame.Width, frame.Height, frame.CaptureTimestamp);
+        }
+        Publish(frame, _snapshot.AsSpan(0, count), catchUp: false);
+        if (Preview.Wants(tracked))
+        {
+            Preview.Offer(frame, _snapshot.AsSpan(0, count), tracked);
+        }
+        Metrics.Total.Record(Stopwatch.GetTimestamp() - frame.CaptureTimestamp);
+        Metrics.CountFrame(tracked);
+        if ((count > 0 || _targetHealth.Length > 0) && tracked - _lastHealthRefresh >= Stopwatch.Frequency / 10)
+        {
+            // Ten times a second at most: the snapshot for other threads is the only allocation near the frame loop.
+            _lastHealthRefresh = tracked;
+            RefreshTargetHealth();
+        }
+    }
+
+    private void Step(Target target, Frame frame)
+    {
+        var before = target.Last.State;
+        TrackResult result;
+        try
+        {
+            result = target.Tracker.Track(frame);
+        }
+        catch (Exception e)
+        {
+            if (!target.Faulted)
+            {
+                _logger.LogError(e, "Camera {Camera}: target {Target}'s tracker failed on frame {Frame}", Name, target.Id, frame.Sequence);
+                target.Faulted = true;
+            }
+            result = target.Last with { State = TargetState.Lost, Confidence = 0 };
+        }
+        target.Last = result;
+        if (before != TargetState.Lost && result.State == TargetState.Lost)
+        {
+            Emit(new PipelineEvent(Name, "target.lost", frame.CaptureTime, target.Id, Frame: frame.Sequence));
+        }
+        else if (before == TargetState.Lost && result.State != TargetState.Lost)
+        {
+            Emit(new PipelineEvent(Name, "target.reacquired", frame.CaptureTime, target.Id, Frame: frame.Sequence));
+        }
+    }
+
+    private void Publish(Frame frame, ReadOnlySpan<TargetSnapshot> targets, bool catchUp)
+    {
+        if (!_framePool.TryDequeue(out var message))
+        {
+            // Every pooled message is still queued or being sent: the consumer is far behind. Count it as dropped.
+            Metrics.CountTrackMessageDropped();
+            return;
+        }
+        message.Camera = Name;
+        message.Sequence = frame.Sequence;
+        message.CaptureTime = frame.CaptureTime;
+        message.Width = frame.Width;
+        message.Height = frame.Height;
+        message.CatchUp = catchUp;
+        message.Count = targets.Length;
+        targets.CopyTo(message.Targets);
+        _tracks.Writer.TryWrite(message);
+    }
+
+    private CommandReply ApplySetTarget(SetTargetCommand command, ISingleObjectTracker tracker)
+    {
+        var reply = TrySetTarget(command, tracker, out var adopted);
+        if (!adopted)
+        {
+            _idleTrackers.Add(tracker);
+        }
+        return reply;
+    }
+
+    private CommandReply TrySetTarget(SetTargetCommand command, ISingleObjectTracker tracker, out bool adopted)
+    {
+        adopted = false;
+        var requestId = command.RequestId;
+        if (_history.Newest is not { } newest)
+        {
+            return CommandReply.Fail(requestId, "frame", $"camera '{Name}' has delivered no frame yet");
+        }
+        var index = _history.Count - 1;
+        string? note = null;
+        if (command.Frame is long wanted)
+        {
+            var found = _history.IndexOf(wanted);
+            if (found >= 0)
+            {
+                index = found;
+            }
+            else if (wanted > newest.Sequence)
+            {
+                return CommandReply.Fail(requestId, "frame", $"frame {wanted} has not been captured yet (newest is {newest.Sequence})");
+            }
+            else
+            {
+                note = $"frame {wanted} is older than the frame history (oldest kept: {_history.Oldest!.Sequence}); the target was set on the newest frame {newest.Sequence}";
+            }
+        }
+        var start = _history[index];
+        var box = command.Box;
+        if (command.Normalized)
+        {
+            box = new BoxF(box.X * start.Width, box.Y * start.Height, box.W * start.Width, box.H * start.Height);
+        }
+        var clipped = Clip(box, start.Width, start.Height);
+        if (clipped.W < 2 || clipped.H < 2)
+        {
+            return CommandReply.Fail(requestId, "box", $"({box.X:0.#}, {box.Y:0.#}, {box.W:0.#}×{box.H:0.#}) px lies outside the {start.Width}×{start.Height} frame or is under 2 px");
+        }
+        var id = command.Id;
+        if (id is null)
+        {
+            do
+            {
+                id = $"t{++_nextTargetNumber}";
+            }
+            while (_targets.Exists(t => t.Id == id));
+        }
+        tracker.Init(start, clipped);
+        adopted = true;
+        var existing = _targets.FindIndex(t => t.Id == id);
+        var target = new Target(id, command.Label, tracker) { Last = new TrackResult(clipped, 1, 1, TargetState.Tracking) };
+        if (existing >= 0)
+        {
+            _idleTrackers.Add(_targets[existing].Tracker);
+            _targets[existing] = target;
+        }
+        else
+        {
+            _targets.Add(target);
+        }
+        _targetCount = _targets.Count;
+        Emit(new PipelineEvent(Name, "target.acquired", start.CaptureTime, id, Frame: start.Sequence));
+
+        // The initial frame's box, then the history replayed up to the live frame: every frame gets its track.
+        PublishSingle(target, start);
+        for (var k = index + 1; k < _history.Count; k++)
+        {
+            var frame = _history[k];
+            Step(target, frame);
+            PublishSingle(target, frame);
+        }
+        RefreshTargetHealth();
+        var caughtUp = _history.Count - 1 - index;
+        _logger.LogInformation("Camera {Camera}: target {Target} set on frame {Frame} and caught up over {CaughtUp} frames{Note}",
+            Name, id, start.Sequence, caughtUp, note is null ? "" : " — " + note);
+        return new CommandReply(requestId, true, id, start.Sequence, Note: note);
+    }
+
+    private void PublishSingle(Target target, Frame frame)
+    {
+        Span<TargetSnapshot> one = [target.Snapshot(frame.CaptureTimestamp)];
+        Publish(frame, one, catchUp: true);
+    }
+
+    private CommandReply ApplyClear(ClearTargetCommand command)
+    {
+        var cleared = new List<string>();
+        for (var i = _targets.Count - 1; i >= 0; i--)
+        {
+            if (command.Id is null || _targets[i].Id == command.Id)
+            {
+                cleared.Add(_targets[i].Id);
+                _idleTrackers.Add(_targets[i].Tracker);
+                _targets.RemoveAt(i);
+            }
+        }
+        if (command.Id is not null && cleared.Count == 0)
+        {
+            return CommandReply.Fail(command.RequestId, "id", $"camera '{Name}' has no target '{command.Id}'");
+        }
+        _targetCount = _targets.Count;
+        foreach (var id in cleared)
+        {
+            Emit(new PipelineEvent(Name, "target.cleared", DateTimeOffset.UtcNow, id));
+        }
+        RefreshTargetHealth();
+        cleared.Reverse();
+        return new CommandReply(command.RequestId, true, command.Id, Cleared: cleared);
+    }
+
+    private void RefreshTargetHealth()
+    {
+        // Only when targets exist or just changed: the page and /healthz read this snapshot from other threads.
+        var health = new TargetHealth[_targets.Count];
+        for (var i = 0; i < health.Length; i++)
+        {
+            var t = _targets[i];
+            var b = t.Last.Box;
+            health[i] = new TargetHealth(t.Id, StateName(t.Last.State), t.Label, b.X, b.Y, b.W, b.H, t.Last.Confidence);
+        }
+        _targetHealth = health;
+    }
+
+    public static string StateName(TargetState state) => state switch
+    {
+        TargetState.Tracking => "tracking",
+        TargetState.Uncertain => "uncertain",
+        _ => "lost",
+    };
+
+    private static BoxF Clip(BoxF box, int width, int height)
+    {
+        if (!box.IsValid)
+        {
+            return default;
+        }
+        var x0 = Math.Clamp(box.X, 0, width);
+        var y0 = Math.Clamp(box.Y, 0, height);
+        var x1 = Math.Clamp(box.X + box.W, 0, width);
+        var y1 = Math.Clamp(box.Y + box.H, 0, height);
+        return new BoxF(x0, y0, x1 - x0, y1 - y0);
+    }
+
+    private void OnSourceEvent(SourceEvent e)
+    {
+        _sourceState = e.State;
+        _sourceReason = e.Reason;
+        var kind = e.State switch
+        {
+            SourceState.Open when _wasLost || e.Recovered => "camera.recovered",
+            SourceState.Open => "camera.opened",
+            SourceState.Lost => "camera.lost",
+            SourceState.Retrying => "camera.retrying",
+            SourceState.Ended => "camera.ended",
+            _ => null,
+        };
+        _wasLost = e.State is SourceState.Lost or SourceState.Retrying || (_wasLost && e.State != SourceState.Open);
+        if (kind is not null)
+        {
+            if (kind is "camera.lost" or "camera.ended")
+            {
+                _logger.LogWarning("Camera {Camera}: {Kind} ({Reason})", Name, kind, e.Reason);
+            }
+            else
+            {
+                _logger.LogInformation("Camera {Camera}: {Kind}{Reason}", Name, kind, e.Reason is null ? "" : $" ({e.Reason})");
+            }
+            Emit(new PipelineEvent(Name, kind, e.Time, Reason: e.Reason, OutageSeconds: e.Outage?.TotalSeconds));
+        }
+    }
+
+    private void Emit(PipelineEvent e) => _events.Writer.TryWrite(e);
+
+    public void Stop(TimeSpan timeout)
+    {
+        _stop.Cancel();
+        _source.StateChanged -= OnSourceEvent;
+        _source.Dispose();
+        if (_thread is not null && !_thread.Join(timeout))
+        {
+            _logger.LogWarning("Camera {Camera}: the tracking thread did not stop within {Timeout}", Name, timeout);
+        }
+        _tracks.Writer.TryComplete();
+        _events.Writer.TryComplete();
+    }
+
+    public void Dispose()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            Stop(TimeSpan.FromSeconds(5));
+        }
+        if (_thread is null || !_thread.IsAlive)
+        {
+            _history.Dispose();
+            foreach (var t in _targets) t.Tracker.Dispose();
+            while (_idleTrackers.TryTake(out var idle)) idle.Dispose();
+        }
+        _stop.Dispose();
+    }
+
+    private sealed class Target(string id, string? label, ISingleObjectTracker tracker)
+    {
+        public string Id { get; } = id;
+        public string? Label { get; } = label;
+        public ISingleObjectTracker Tracker { get; } = tracker;
+        public TrackResult Last { get; set; }
+        public bool Faulted { get; set; }
+
+        public TargetSnapshot Snapshot(long captureTimestamp) => new()
+        {
+            Id = Id,
+            Label = Label,
+            Box = Last.Box,
+            Score = Last.Score,
+            Confidence = Last.Confidence,
+            State = Last.State,
+            LatencyMs = (Stopwatch.GetTimestamp() - captureTimestamp) * 1000.0 / Stopwatch.Frequency,
+        };
+    }
+}
