@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text;
+using EdgeTracker.Hosting;
+
+namespace EdgeTracker.Web;
+
+/// <summary>Writes the daemon's metrics in Prometheus' text exposition format (version 0.0.4).</summary>
+public static class PrometheusText
+{
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    public static string Write(DaemonState state, Func<string, long>? previewEncoded = null)
+    {
+        var t = new StringBuilder(8192);
+        void Head(string name, string type, string help) => t.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
+        void Line(string name, string labels, double value) =>
+            t.Append(CultureInfo.InvariantCulture, $"{name}{(labels.Length == 0 ? "" : "{" + labels + "}")} {value.ToString("R", CultureInfo.InvariantCulture)}\n");
+
+        Head("edgetracker_info", "gauge", "Build and model in use; the provider is the ONNX Runtime execution provider actually loaded.");
+        Line("edgetracker_info", $"device=\"{Escape(state.DeviceId)}\",version=\"{typeof(PrometheusText).Assembly.GetName().Version}\",model=\"{Escape(state.Model)}\",provider=\"{Escape(state.Provider)}\"", 1);
+        Head("edgetracker_inference_provider", "gauge", "1 for the execution provider in use.");
+        Line("edgetracker_inference_provider", $"provider=\"{Escape(state.Provider)}\"", 1);
+        Head("edgetracker_uptime_seconds", "gauge", "Seconds since the daemon started.");
+        Line("edgetracker_uptime_seconds", "", state.UptimeSeconds);
+
+        var pipelines = state.Pipelines;
+        var health = state.Health();
+        Head("edgetracker_camera_up", "gauge", "1 while the camera's source is open and its pipeline makes progress.");
+        foreach (var h in health) Line("edgetracker_camera_up", $"camera=\"{Escape(h.Camera)}\",source_state=\"{h.Source}\"", h.Healthy ? 1 : 0);
+        Head("edgetracker_fps", "gauge", "Frames a second processed by the tracking thread.");
+        foreach (var h in health) Line("edgetracker_fps", Cam(h.Camera), h.Fps);
+        Head("edgetracker_frames_total", "counter", "Frames processed.");
+        foreach (var h in health) Line("edgetracker_frames_total", Cam(h.Camera), h.Frames);
+        Head("edgetracker_dropped_frames_total", "counter", "Frames the camera hand-off dropped because tracking was busy (live sources).");
+        foreach (var h in health) Line("edgetracker_dropped_frames_total", Cam(h.Camera), h.DroppedFrames);
+        Head("edgetracker_source_reconnects_total", "counter", "Times a camera source was reopened after a loss.");
+        foreach (var h in health) Line("edgetracker_source_reconnects_total", Cam(h.Camera), h.Reconnects);
+        Head("edgetracker_targets", "gauge", "Targets followed, by state.");
+        foreach (var h in health)
+        {
+            foreach (var s in (string[])["tracking", "uncertain", "lost"])
+            {
+                Line("edgetracker_targets", $"{Cam(h.Camera)},state=\"{s}\"", h.Targets.Count(x => x.State == s));
+            }
+        }
+        Head("edgetracker_track_messages_dropped_total", "counter", "Track results dropped because the publishing queue was full.");
+        foreach (var p in pipelines) Line("edgetracker_track_messages_dropped_total", Cam(p.Name), p.Metrics.TrackMessagesDropped);
+        Head("edgetracker_stage_latency_seconds", "histogram", "Per-stage latency: handoff (capture to tracking thread), track (all targets' tracker steps), total (capture to results queued).");
+        foreach (var p in pipelines)
+        {
+            p.Metrics.Handoff.WriteTo(t, "edgetracker_stage_latency_seconds", $"{Cam(p.Name)},stage=\"handoff\"");
+            p.Metrics.Track.WriteTo(t, "edgetracker_stage_latency_seconds", $"{Cam(p.Name)},stage=\"track\"");
+            p.Metrics.Total.WriteTo(t, "edgetracker_stage_latency_seconds", $"{Cam(p.Name)},stage=\"total\"");
+        }
+        if (previewEncoded is not null)
+        {
+            Head("edgetracker_preview_pictures_total", "counter", "Pictures encoded for the web page.");
+            foreach (var p in pipelines) Line("edgetracker_preview_pictures_total", Cam(p.Name), previewEncoded(p.Name));
+        }
+
+        var broker = state.Broker;
+        Head("edgetracker_mqtt_connected", "gauge", "1 while connected to the broker.");
+        Line("edgetracker_mqtt_connected", $"state=\"{broker.State}\"", broker.State == "connected" ? 1 : 0);
+        Head("edgetracker_mqtt_queue_depth", "gauge", "Messages waiting in the outgoing MQTT queue.");
+        Line("edgetracker_mqtt_queue_depth", "", broker.QueueDepth);
+        Head("edgetracker_mqtt_dropped_total", "counter", "Messages dropped by the outgoing MQTT queue (track messages, oldest first).");
+        Line("edgetracker_mqtt_dropped_total", "", broker.Dropped);
+        Head("edgetracker_mqtt_reconnects_total", "counter", "Reconnections to the broker.");
+        Line("edgetracker_mqtt_reconnects_total", "", broker.Reconnects);
+
+        if (state.PanTilt is { } head)
+        {
+            Head("edgetracker_pantilt_angle_degrees", "gauge", "The pan-tilt head's commanded angles.");
+            Line("edgetracker_pantilt_angle_degrees", $"axis=\"pan\",mode=\"{Escape(head.Mode)}\"", head.PanDegrees);
+            Line("edgetracker_pantilt_angle_degrees", $"axis=\"tilt\",mode=\"{Escape(head.Mode)}\"", head.TiltDegrees);
+        }
+        return t.ToString();
+    }
+
+    private static string Cam(string camera) => $"camera=\"{Escape(camera)}\"";
+
+    private static string Escape(string value) => value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
+}
