@@ -37,7 +37,10 @@ public sealed record CameraOptions
     /// <summary>The shortest stall timeout whatever the frame rate (default 2 s), so jitter is not a stall.</summary>
     public TimeSpan MinStallTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>The stall timeout when the source states no frame rate (default 5 s).</summary>
+    /// <summary>
+    /// The stall timeout when the source states no frame rate (default 5 s); once frames arrive, their observed
+    /// interval × <see cref="StallFrameIntervals"/> is used instead, capped at this value.
+    /// </summary>
     public TimeSpan UnknownRateStallTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long an open may take from PLAYING to the first frame (default 15 s: RTSP handshakes are slow).</summary>

@@ -52,6 +52,7 @@ internal sealed class GstCaptureSession(SourceDescription source, CameraOptions 
         var started = Stopwatch.GetTimestamp();
         var lastFrame = started;
         var stallTimeout = options.OpenTimeout; // until the first frame; then from the negotiated rate
+        double meanInterval = 0; // Stopwatch ticks between frames, learnt when the caps state no rate
         while (true)
         {
             if (stop.IsCancellationRequested)
@@ -73,6 +74,14 @@ internal sealed class GstCaptureSession(SourceDescription source, CameraOptions 
                     frame!.Restamp(camera.NextSequence());
                 }
                 frames++;
+                var arrived = Stopwatch.GetTimestamp();
+                if (pipeline.FrameRate <= 0 && frames > 1)
+                {
+                    // MJPEG over HTTP and many RTSP cameras state no rate: learn the interval from arrivals.
+                    var interval = (double)(arrived - lastFrame);
+                    meanInterval = meanInterval == 0 ? interval : meanInterval * 0.9 + interval * 0.1;
+                    stallTimeout = ObservedRateStallTimeout(meanInterval);
+                }
                 if (!camera.Publish(frame!, stop))
                 {
                     return SessionOutcome.Stopped(frames);
@@ -134,6 +143,20 @@ internal sealed class GstCaptureSession(SourceDescription source, CameraOptions 
         }
         var intervals = TimeSpan.FromSeconds(options.StallFrameIntervals / fps);
         return intervals > options.MinStallTimeout ? intervals : options.MinStallTimeout;
+    }
+
+    /// <summary>
+    /// Stall timeout from a learnt frame interval: <see cref="CameraOptions.StallFrameIntervals"/> intervals, no
+    /// shorter than <see cref="CameraOptions.MinStallTimeout"/>, no longer than <see cref="CameraOptions.UnknownRateStallTimeout"/>.
+    /// </summary>
+    private TimeSpan ObservedRateStallTimeout(double meanIntervalTicks)
+    {
+        var intervals = TimeSpan.FromSeconds(options.StallFrameIntervals * meanIntervalTicks / Stopwatch.Frequency);
+        if (intervals < options.MinStallTimeout)
+        {
+            return options.MinStallTimeout;
+        }
+        return intervals > options.UnknownRateStallTimeout ? options.UnknownRateStallTimeout : intervals;
     }
 
     public void Dispose() => _pipeline?.Dispose();
