@@ -108,6 +108,7 @@ public sealed record PanTiltOptions
             Check(Finite(Gains.DerivativeFilterSeconds) && Gains.DerivativeFilterSeconds is >= 0 and <= 5, "gains.derivativeFilterSeconds", $"{Gains.DerivativeFilterSeconds} s is outside 0..5 s.");
             Check(Finite(Gains.DeadBandDeg) && Gains.DeadBandDeg is >= 0 and <= 10, "gains.deadBandDeg", $"{Gains.DeadBandDeg}° is outside 0..10°.");
             Check(Finite(Gains.MaxSlewDegPerSecond) && Gains.MaxSlewDegPerSecond > 0 && Gains.MaxSlewDegPerSecond <= 2000, "gains.maxSlewDegPerSecond", $"{Gains.MaxSlewDegPerSecond} deg/s is outside 0 (exclusive)..2000.");
+            Check(Finite(Gains.MaxCorrectionPerFrame) && Gains.MaxCorrectionPerFrame is > 0 and <= 1, "gains.maxCorrectionPerFrame", $"{Gains.MaxCorrectionPerFrame} is outside 0 (exclusive)..1.");
             Check(Finite(Gains.IntegralLimitDegPerSecond) && Gains.IntegralLimitDegPerSecond >= 0, "gains.integralLimitDegPerSecond", $"{Gains.IntegralLimitDegPerSecond} deg/s cannot be negative.");
         }
 

@@ -43,9 +43,11 @@ internal sealed class PidAxis
         _previousError = error;
         _hasPrevious = true;
 
-        var candidate = Math.Clamp(_integral + _gains.Ki * error * dtSeconds,
+        // At long frame intervals scale Kp by r (so Kp·Δt ≤ the per-frame cap) and Ki by r², which keeps the damping.
+        var scale = Math.Min(1, _gains.MaxCorrectionPerFrame / (_gains.Kp * dtSeconds));
+        var candidate = Math.Clamp(_integral + _gains.Ki * scale * scale * error * dtSeconds,
             -_gains.IntegralLimitDegPerSecond, _gains.IntegralLimitDegPerSecond);
-        var unclamped = _gains.Kp * error + candidate + derivative;
+        var unclamped = _gains.Kp * scale * error + candidate + derivative;
         var rate = Math.Clamp(unclamped, minRate, maxRate);
         var saturatedWithError = (unclamped > maxRate && error > 0) || (unclamped < minRate && error < 0);
         if (!saturatedWithError)
