@@ -76,19 +76,22 @@ public sealed record PanTiltOptions
         Check(Bus >= 0, "bus", $"{Bus} is not a bus number (/dev/i2c-N needs N ≥ 0).");
         Check(Address is >= 0x08 and <= 0x77, "address", $"0x{Address:X2} is outside the 7-bit device range 0x08..0x77 (PCA9685: 0x40..0x7F minus 0x70 all-call).");
         Check(Finite(OscillatorHz) && OscillatorHz is >= 1e6 and <= 50e6, "oscillatorHz", $"{OscillatorHz} Hz is not a plausible oscillator (internal 25 MHz ±few %, external up to 50 MHz).");
-        if (Finite(PwmFrequencyHz) && PwmFrequencyHz > 0 && Finite(OscillatorHz) && OscillatorHz > 0)
+        var frequencyOk = Finite(PwmFrequencyHz) && PwmFrequencyHz > 0;
+        Check(frequencyOk, "pwmFrequencyHz", $"{PwmFrequencyHz} is not a positive frequency.");
+        if (frequencyOk && Finite(OscillatorHz) && OscillatorHz > 0)
         {
             var prescale = Math.Round(OscillatorHz / (4096 * PwmFrequencyHz)) - 1;
-            Check(prescale is >= Pca9685.Pca9685.MinPrescale and <= Pca9685.Pca9685.MaxPrescale, "pwmFrequencyHz",
-                $"{PwmFrequencyHz} Hz needs prescale {prescale}, outside the chip's 3..255.");
-            Check(PwmFrequencyHz is >= 40 and <= 400, "pwmFrequencyHz", $"{PwmFrequencyHz} Hz is not a servo frequency (40..400 Hz; analog servos want 50).");
-        }
-        else
-        {
-            Check(false, "pwmFrequencyHz", $"{PwmFrequencyHz} is not a positive frequency.");
+            if (prescale is < Pca9685.Pca9685.MinPrescale or > Pca9685.Pca9685.MaxPrescale)
+            {
+                Check(false, "pwmFrequencyHz", $"{PwmFrequencyHz} Hz needs prescale {prescale}, outside the chip's 3..255.");
+            }
+            else
+            {
+                Check(PwmFrequencyHz is >= 40 and <= 400, "pwmFrequencyHz", $"{PwmFrequencyHz} Hz is not a servo frequency (40..400 Hz; analog servos want 50).");
+            }
         }
 
-        var periodUs = PwmFrequencyHz > 0 ? 1e6 / PwmFrequencyHz : double.PositiveInfinity;
+        var periodUs = frequencyOk ? 1e6 / PwmFrequencyHz : double.PositiveInfinity;
         ValidateServo(Pan, "pan", periodUs, Check);
         ValidateServo(Tilt, "tilt", periodUs, Check);
         if (Pan is not null && Tilt is not null)
