@@ -13,11 +13,7 @@ public static class MqttPacketEncoder
     /// <summary>Encodes <paramref name="packet"/>; returns the packet's bytes (a view of the writer's storage, valid until its next use).</summary>
     public static ReadOnlyMemory<byte> Encode(MqttPacket packet, MqttBufferWriter writer)
     {
-        writer.Reset();
-        for (var i = 0; i < HeaderReserve; i++)
-        {
-            writer.WriteByte(0);
-        }
+        Begin(writer);
         byte flags = 0;
         switch (packet)
         {
@@ -29,15 +25,7 @@ public static class MqttPacketEncoder
                 writer.WriteByte((byte)connAck.ReturnCode);
                 break;
             case PublishPacket publish:
-                flags = (byte)((publish.Duplicate ? 0x08 : 0) | ((byte)publish.Qos << 1) | (publish.Retain ? 1 : 0));
-                writer.WriteString(publish.Topic);
-                if (publish.Qos != MqttQos.AtMostOnce)
-                {
-                    RequirePacketId(publish.PacketId);
-                    writer.WriteUInt16(publish.PacketId);
-                }
-                writer.WriteBytes(publish.Payload.Span);
-                break;
+                return EncodePublish(writer, publish.Topic, publish.Payload.Span, publish.Qos, publish.Retain, publish.Duplicate, publish.PacketId);
             case PacketIdPacket ack:
                 flags = ack.Kind == MqttPacketType.PubRel ? (byte)0x02 : (byte)0;
                 writer.WriteUInt16(ack.PacketId);
@@ -74,13 +62,47 @@ public static class MqttPacketEncoder
                 throw new ArgumentException($"Cannot encode {packet.GetType().Name}.", nameof(packet));
         }
 
+        return Finish(writer, packet.Type, flags);
+    }
+
+    /// <summary>Encodes a PUBLISH without building a <see cref="PublishPacket"/>: the send path's allocation-free form.</summary>
+    public static ReadOnlyMemory<byte> EncodePublish(MqttBufferWriter writer, string topic, ReadOnlySpan<byte> payload,
+        MqttQos qos, bool retain, bool duplicate, ushort packetId)
+    {
+        Begin(writer);
+        writer.WriteString(topic);
+        if (qos != MqttQos.AtMostOnce)
+        {
+            RequirePacketId(packetId);
+            writer.WriteUInt16(packetId);
+        }
+        writer.WriteBytes(payload);
+        var flags = (byte)((duplicate && qos != MqttQos.AtMostOnce ? 0x08 : 0) | ((byte)qos << 1) | (retain ? 1 : 0));
+        return Finish(writer, MqttPacketType.Publish, flags);
+    }
+
+    private static void Begin(MqttBufferWriter writer)
+    {
+        writer.Reset();
+        for (var i = 0; i < HeaderReserve; i++)
+        {
+            writer.WriteByte(0);
+        }
+    }
+
+    private static ReadOnlyMemory<byte> Finish(MqttBufferWriter writer, MqttPacketType type, byte flags)
+    {
         var remaining = writer.Length - HeaderReserve;
         var lengthSize = MqttBufferWriter.VariableByteIntegerSize(remaining);
         var start = HeaderReserve - 1 - lengthSize;
+        if (remaining > MqttLimits.MaxRemainingLength)
+        {
+            throw new ArgumentException($"The packet body is {remaining} bytes; MQTT allows at most {MqttLimits.MaxRemainingLength}.");
+        }
         var all = writer.WrittenMemory;
         // Place the fixed header immediately before the body.
         var header = writer.GetWrittenSpanForPatching()[start..];
-        header[0] = (byte)(((byte)packet.Type << 4) | flags);
+        header[0] = (byte)(((byte)type << 4) | flags);
         MqttBufferWriter.WriteVariableByteInteger(header[1..], remaining);
         return all[start..];
     }
