@@ -12,7 +12,8 @@ public sealed class EdgeTrackerOptions
     public TrackingOptions Tracking { get; set; } = new();
     public InferenceOptions Inference { get; set; } = new();
     public HttpOptions Http { get; set; } = new();
-    public PanTiltOptions PanTilt { get; set; } = new();
+    /// <summary>The pan-tilt head (EdgeTracker.Control's options, bound as they are); it follows the first enabled camera.</summary>
+    public EdgeTracker.Control.PanTiltOptions PanTilt { get; set; } = new();
     public SystemdOptions Systemd { get; set; } = new();
 }
 
@@ -50,10 +51,6 @@ public sealed class CameraOptions
     /// <summary>The source URI: csi://, v4l2://, rtsp://, http://, file://, images://, test://, gst:.</summary>
     public string Source { get; set; } = "";
     public bool Enabled { get; set; } = true;
-    /// <summary>The camera's horizontal field of view, for pan-tilt geometry.</summary>
-    public double HorizontalFovDegrees { get; set; } = 62.2;
-    /// <summary>The camera's vertical field of view, for pan-tilt geometry.</summary>
-    public double VerticalFovDegrees { get; set; } = 48.8;
 }
 
 public sealed class TrackingOptions
@@ -94,17 +91,6 @@ public sealed class HttpOptions
     /// <summary>Pictures a second the dashboard receives per camera.</summary>
     public double PreviewFps { get; set; } = 10;
     public int JpegQuality { get; set; } = 75;
-}
-
-public sealed class PanTiltOptions
-{
-    public bool Enabled { get; set; }
-    /// <summary>The camera whose first tracked target the head follows.</summary>
-    public string Camera { get; set; } = "";
-    /// <summary><c>virtual</c> (no hardware, for demos) or <c>pca9685</c>.</summary>
-    public string Head { get; set; } = "virtual";
-    public int I2cBus { get; set; } = 1;
-    public int I2cAddress { get; set; } = 0x40;
 }
 
 public sealed class SystemdOptions

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using EdgeTracker.Camera;
+using EdgeTracker.Camera.Sources;
 
 namespace EdgeTracker.Hosting.Configuration;
 
@@ -10,7 +12,6 @@ namespace EdgeTracker.Hosting.Configuration;
 /// </summary>
 public static partial class OptionsValidator
 {
-    private static readonly string[] SourceSchemes = ["csi", "v4l2", "rtsp", "http", "https", "file", "images", "test", "gst"];
     private static readonly string[] KnownProviders = ["tensorrt", "cuda", "cpu"];
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
@@ -56,8 +57,6 @@ public static partial class OptionsValidator
             {
                 errors.Add(new($"{key}:Source", problem));
             }
-            Check(c.HorizontalFovDegrees is > 0 and < 180, $"{key}:HorizontalFovDegrees", $"{c.HorizontalFovDegrees} is outside (0, 180)");
-            Check(c.VerticalFovDegrees is > 0 and < 180, $"{key}:VerticalFovDegrees", $"{c.VerticalFovDegrees} is outside (0, 180)");
         }
 
         var t = o.Tracking;
@@ -103,13 +102,10 @@ public static partial class OptionsValidator
             Check(h.JpegQuality is >= 1 and <= 100, "Http:JpegQuality", $"{h.JpegQuality} is outside 1–100");
         }
 
-        var p = o.PanTilt;
-        if (p.Enabled)
+        // The pan-tilt library names its own problems; its keys (panTilt.pan.channel) become ours (PanTilt:pan:channel).
+        foreach (var problem in o.PanTilt.Validate("PanTilt"))
         {
-            Check(p.Camera.Length == 0 || o.Cameras.Any(c => c.Name == p.Camera), "PanTilt:Camera", $"'{p.Camera}' is no configured camera");
-            Check(p.Head is "virtual" or "pca9685", "PanTilt:Head", $"'{p.Head}' is not one of virtual, pca9685");
-            Check(p.I2cBus is >= 0 and <= 255, "PanTilt:I2cBus", $"{p.I2cBus} is outside 0–255");
-            Check(p.I2cAddress is >= 0x03 and <= 0x77, "PanTilt:I2cAddress", $"0x{p.I2cAddress:x2} is outside 0x03–0x77");
+            errors.Add(new(problem.Key.Replace('.', ':'), problem.Problem));
         }
 
         var s = o.Systemd;
@@ -123,60 +119,26 @@ public static partial class OptionsValidator
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
         || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
 
-    /// <summary>What is wrong with a source URI (nothing for a good one). The camera library checks the rest when it opens.</summary>
+    /// <summary>What is wrong with a source URI (nothing for a good one), in the camera library's own words.</summary>
     internal static IEnumerable<string> SourceProblems(string source)
     {
         if (string.IsNullOrWhiteSpace(source))
         {
-            yield return "is required (for example test://ball, images:///path/to/sequence, v4l2:///dev/video0)";
-            yield break;
+            return ["is required (for example test://ball, images:///path/to/sequence, v4l2:///dev/video0)"];
         }
-        var colon = source.IndexOf(':');
-        var scheme = colon > 0 ? source[..colon].ToLowerInvariant() : "";
-        if (!SourceSchemes.Contains(scheme))
+        SourceDescription parsed;
+        try
         {
-            yield return $"'{source}' has no known scheme (one of {string.Join(", ", SourceSchemes.Select(s => s + ":"))})";
-            yield break;
+            parsed = SourceDescription.Parse(source);
         }
-        if (scheme != "images")
+        catch (SourceUriException e)
         {
-            yield break;
+            return [e.Message];
         }
-        var (folder, query) = SplitImages(source);
-        if (!Directory.Exists(folder))
+        if (parsed.Kind == SourceKind.Images && !Directory.Exists(parsed.Folder))
         {
-            yield return $"images:// folder '{folder}' does not exist";
+            return [$"images:// folder '{parsed.Folder}' does not exist"];
         }
-        foreach (var (name, value) in query)
-        {
-            switch (name)
-            {
-                case "fps":
-                    if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var fps) || !(fps >= 0) || fps > 1000)
-                        yield return $"images:// fps '{value}' must be a number in 0–1000 (0 = as fast as possible)";
-                    break;
-                case "loop":
-                    if (value is not ("true" or "false"))
-                        yield return $"images:// loop '{value}' must be true or false";
-                    break;
-            }
-        }
-    }
-
-    internal static (string Folder, List<(string Name, string Value)> Query) SplitImages(string source)
-    {
-        var rest = source["images://".Length..];
-        var q = rest.IndexOf('?');
-        var folder = q < 0 ? rest : rest[..q];
-        var query = new List<(string, string)>();
-        if (q >= 0)
-        {
-            foreach (var pair in rest[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var eq = pair.IndexOf('=');
-                query.Add(eq < 0 ? (pair, "") : (pair[..eq], Uri.UnescapeDataString(pair[(eq + 1)..])));
-            }
-        }
-        return (Uri.UnescapeDataString(folder), query);
+        return [];
     }
 }
