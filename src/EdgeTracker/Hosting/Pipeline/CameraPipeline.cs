@@ -462,12 +462,13 @@ public sealed class CameraPipeline : IDisposable
             SourceState.Lost => "camera.lost",
             SourceState.Retrying => "camera.retrying",
             SourceState.Ended => "camera.ended",
+            SourceState.Failed => "camera.failed",
             _ => null,
         };
         _wasLost = e.State is SourceState.Lost or SourceState.Retrying || (_wasLost && e.State != SourceState.Open);
         if (kind is not null)
         {
-            if (kind is "camera.lost" or "camera.ended")
+            if (kind is "camera.lost" or "camera.ended" or "camera.failed")
             {
                 _logger.LogWarning("Camera {Camera}: {Kind} ({Reason})", Name, kind, e.Reason);
             }

@@ -11,6 +11,8 @@ public enum SourceState
     Lost,
     Retrying,
     Ended,
+    /// <summary>The source cannot work and is not retried (a missing plugin, an empty folder).</summary>
+    Failed,
     Stopped,
 }
 
