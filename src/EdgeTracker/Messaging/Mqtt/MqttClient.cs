@@ -401,7 +401,7 @@ public sealed class MqttClient : IAsyncDisposable
             channel = await MqttChannel.OpenAsync(_options, timeout.Token).ConfigureAwait(false);
             var connect = new ConnectPacket(
                 _options.ClientId, _options.CleanSession, (ushort)_options.KeepAlive.TotalSeconds, _options.UserName,
-                _options.Password is null ? null : Encoding.UTF8.GetBytes(_options.Password), _options.Will);
+                PasswordBytes(), _options.Will);
             await channel.SendAsync(connect, timeout.Token).ConfigureAwait(false);
             Interlocked.Increment(ref _packetsSent);
             var reply = await channel.ReadPacketAsync(timeout.Token).ConfigureAwait(false);
@@ -440,6 +440,10 @@ public sealed class MqttClient : IAsyncDisposable
             }
         }
     }
+
+    // Careful: the null literal converts to an empty, non-null ReadOnlyMemory — which would set the password flag.
+    private ReadOnlyMemory<byte>? PasswordBytes() =>
+        _options.Password is null ? (ReadOnlyMemory<byte>?)null : Encoding.UTF8.GetBytes(_options.Password);
 
     private static string Describe(MqttConnectReturnCode code) => code switch
     {

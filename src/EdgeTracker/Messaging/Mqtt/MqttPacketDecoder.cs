@@ -249,7 +249,7 @@ public static class MqttPacketDecoder
             will = new MqttWill(topic, reader.ReadBinarySpan("will message").ToArray(), (MqttQos)willQos, willRetain);
         }
         var user = hasUser ? reader.ReadString("user name") : null;
-        ReadOnlyMemory<byte>? password = hasPassword ? reader.ReadBinarySpan("password").ToArray() : null;
+        var password = hasPassword ? reader.ReadBinarySpan("password").ToArray() : (ReadOnlyMemory<byte>?)null;
         reader.ExpectEnd("CONNECT");
         return new ConnectPacket(clientId, (flags & 0x02) != 0, keepAlive, user, password, will);
     }

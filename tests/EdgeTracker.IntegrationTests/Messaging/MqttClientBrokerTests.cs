@@ -1,0 +1,179 @@
+using System.Text;
+using EdgeTracker.Messaging.Mqtt;
+
+namespace EdgeTracker.IntegrationTests.Messaging;
+
+/// <summary>Our MQTT client against a real mosquitto started per test on a free loopback port.</summary>
+public sealed class MqttClientBrokerTests
+{
+    private static MqttClientOptions Options(MosquittoBroker broker, string clientId) => new()
+    {
+        Host = broker.Host,
+        Port = broker.Port,
+        ClientId = clientId,
+        KeepAlive = TimeSpan.FromSeconds(5),
+        ConnectTimeout = TimeSpan.FromSeconds(20),
+        ReconnectMinDelay = TimeSpan.FromMilliseconds(200),
+        ReconnectMaxDelay = TimeSpan.FromSeconds(1),
+    };
+
+    [Fact]
+    public async Task Messages_round_trip_at_QoS_0_and_QoS_1()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var subscriber = new MqttClient(Options(broker, "sub"));
+        var received = new MessageCollector();
+        await subscriber.SubscribeAsync("rt/+/data", received.Handle, MqttQos.AtLeastOnce, TestContext.Current.CancellationToken);
+        await subscriber.ConnectAsync(TestContext.Current.CancellationToken);
+
+        await using var publisher = new MqttClient(Options(broker, "pub"));
+        await publisher.ConnectAsync(TestContext.Current.CancellationToken);
+        await publisher.PublishAsync("rt/a/data", "qos1"u8.ToArray(), MqttQos.AtLeastOnce, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(publisher.TryEnqueue("rt/b/data", "qos0"u8, MqttQos.AtMostOnce));
+        await publisher.PublishAsync("rt/c/other", "not routed"u8.ToArray(), MqttQos.AtLeastOnce, cancellationToken: TestContext.Current.CancellationToken);
+
+        await received.WaitForCountAsync(2, "both round trips");
+        var byTopic = received.Messages.ToDictionary(m => m.Topic);
+        Assert.Equal("qos1", byTopic["rt/a/data"].PayloadAsString());
+        Assert.Equal(MqttQos.AtLeastOnce, byTopic["rt/a/data"].Qos);
+        Assert.Equal("qos0", byTopic["rt/b/data"].PayloadAsString());
+        Assert.Equal(MqttQos.AtMostOnce, byTopic["rt/b/data"].Qos);
+
+        var counters = publisher.GetCounters();
+        Assert.Equal(3, counters.MessagesSent);
+        Assert.Equal(0, counters.InFlight);
+        Assert.True(subscriber.GetCounters().MessagesReceived >= 2);
+    }
+
+    [Fact]
+    public async Task The_last_will_is_published_when_the_connection_dies_without_DISCONNECT()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        await using var watcher = new MqttClient(Options(broker, "watcher"));
+        var status = new MessageCollector();
+        await watcher.SubscribeAsync("dev1/status", status.Handle, MqttQos.AtLeastOnce, TestContext.Current.CancellationToken);
+        await watcher.ConnectAsync(TestContext.Current.CancellationToken);
+
+        var options = Options(broker, "dev1") with
+        {
+            Will = new MqttWill("dev1/status", "offline"u8.ToArray(), MqttQos.AtLeastOnce, Retain: true),
+            ReconnectMinDelay = TimeSpan.FromMinutes(5), // stay dead after the abort
+            ReconnectMaxDelay = TimeSpan.FromMinutes(5),
+            ReconnectJitter = 0,
+        };
+        await using var device = new MqttClient(options);
+        var deviceEvents = new ClientEvents(device);
+        await device.ConnectAsync(TestContext.Current.CancellationToken);
+        await device.PublishAsync("dev1/status", "online"u8.ToArray(), MqttQos.AtLeastOnce, retain: true, TestContext.Current.CancellationToken);
+        await status.WaitForCountAsync(1, "online");
+
+        device.AbortConnection();
+        await deviceEvents.NextDisconnectedAsync();
+        await status.WaitForCountAsync(2, "the will");
+        Assert.Equal(["online", "offline"], status.Messages.Select(m => m.PayloadAsString()));
+
+        // Retained: a dashboard connecting later sees "offline".
+        var (code, output, error) = await MosquittoBroker.RunToolAsync("mosquitto_sub",
+            ["-h", broker.Host, "-p", broker.Port.ToString(), "-t", "dev1/status", "-C", "1", "-W", "20"], Wait.Long);
+        Assert.True(code == 0, error);
+        Assert.Equal("offline", output.Trim());
+    }
+
+    [Fact]
+    public async Task A_broker_outage_of_10_s_loses_no_QoS_1_event_and_subscriptions_are_restored()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        // The receiver keeps a persistent session, so the broker (which saves it at SIGTERM) queues events for it
+        // even if our publisher reconnects first.
+        var receiverOptions = Options(broker, "receiver") with { CleanSession = false };
+        await using var receiver = new MqttClient(receiverOptions);
+        var events = new MessageCollector();
+        await receiver.SubscribeAsync("outage/events", events.Handle, MqttQos.AtLeastOnce, TestContext.Current.CancellationToken);
+        await receiver.ConnectAsync(TestContext.Current.CancellationToken);
+
+        // The device uses a clean session: its command subscription survives only because the client re-sends it.
+        await using var device = new MqttClient(Options(broker, "device"));
+        var deviceEvents = new ClientEvents(device);
+        var commands = new MessageCollector();
+        await device.SubscribeAsync("outage/commands/#", commands.Handle, MqttQos.AtLeastOnce, TestContext.Current.CancellationToken);
+        await device.ConnectAsync(TestContext.Current.CancellationToken);
+        await deviceEvents.NextConnectedAsync();
+
+        const int before = 5, during = 50;
+        for (var i = 0; i < before; i++)
+        {
+            Assert.True(device.TryEnqueue("outage/events", Encoding.UTF8.GetBytes($"e{i}"), MqttQos.AtLeastOnce));
+        }
+        await events.WaitForCountAsync(before, "events before the outage");
+
+        await broker.StopAsync();
+        var lost = await deviceEvents.NextDisconnectedAsync();
+        for (var i = before; i < before + during; i++)
+        {
+            Assert.True(device.TryEnqueue("outage/events", Encoding.UTF8.GetBytes($"e{i}"), MqttQos.AtLeastOnce));
+        }
+        Assert.Equal(during, device.GetCounters().ReliableQueueDepth);
+        await Task.Delay(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken); // the outage itself, not a synchronisation
+        await broker.StartAsync();
+
+        var back = await deviceEvents.NextConnectedAsync();
+        Assert.True(back.IsReconnect);
+        await events.WaitForCountAsync(before + during, "every event published during the outage");
+        Assert.Equal(Enumerable.Range(0, before + during).Select(i => $"e{i}"), events.Messages.Select(m => m.PayloadAsString()).Distinct());
+
+        await receiver.PublishAsync("outage/commands/cam0", "after"u8.ToArray(), MqttQos.AtLeastOnce, cancellationToken: TestContext.Current.CancellationToken);
+        await commands.WaitForCountAsync(1, "a command after the restart (resubscribed)");
+        var counters = device.GetCounters();
+        Assert.True(counters.Reconnects >= 1, $"reconnects {counters.Reconnects}; {deviceEvents.History}");
+        Assert.Equal(0, counters.ReliableQueueDepth);
+        Assert.Equal(0, counters.ReliableRefused);
+        Assert.False(string.IsNullOrEmpty(lost.Reason));
+    }
+
+    [Fact]
+    public async Task A_persistent_session_receives_a_command_sent_while_the_client_was_away()
+    {
+        await using var broker = await MosquittoBroker.StartAsync();
+        var options = Options(broker, "persistent-dev") with { CleanSession = false };
+        await using (var first = new MqttClient(options))
+        {
+            await first.SubscribeAsync("away/cmd", _ => ValueTask.CompletedTask, MqttQos.AtLeastOnce, TestContext.Current.CancellationToken);
+            await first.ConnectAsync(TestContext.Current.CancellationToken);
+        }
+
+        var (code, _, error) = await MosquittoBroker.RunToolAsync("mosquitto_pub",
+            ["-h", broker.Host, "-p", broker.Port.ToString(), "-t", "away/cmd", "-q", "1", "-m", "sent while away"], Wait.Long);
+        Assert.True(code == 0, error);
+
+        await using var second = new MqttClient(options);
+        var received = new MessageCollector();
+        var events = new ClientEvents(second);
+        await second.SubscribeAsync("away/cmd", received.Handle, MqttQos.AtLeastOnce, TestContext.Current.CancellationToken);
+        await second.ConnectAsync(TestContext.Current.CancellationToken);
+        Assert.True((await events.NextConnectedAsync()).SessionPresent);
+        await received.WaitForCountAsync(1, "the command sent while away");
+        Assert.Equal("sent while away", received.Messages[0].PayloadAsString());
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_refused_with_a_clear_error()
+    {
+        // mosquitto_passwd writes the hashed password file the broker reads.
+        await using var broker = await MosquittoBroker.StartAsync("password_file {dir}/passwords", allowAnonymous: false,
+            prepare: async dir =>
+            {
+                var (code, _, error) = await MosquittoBroker.RunToolAsync("mosquitto_passwd",
+                    ["-b", "-c", Path.Combine(dir, "passwords"), "edge", "right-password"], Wait.Long);
+                Assert.True(code == 0, error);
+            });
+
+        await using var good = new MqttClient(Options(broker, "good") with { UserName = "edge", Password = "right-password" });
+        await good.ConnectAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(MqttConnectionState.Connected, good.State);
+
+        await using var bad = new MqttClient(Options(broker, "bad") with { UserName = "edge", Password = "wrong" });
+        var error = await Assert.ThrowsAsync<MqttConnectException>(() => bad.ConnectAsync(TestContext.Current.CancellationToken));
+        Assert.Contains("refused the connection", error.Message);
+        Assert.Contains(error.ReturnCode, new MqttConnectReturnCode?[] { MqttConnectReturnCode.BadUserNameOrPassword, MqttConnectReturnCode.NotAuthorized });
+    }
+}
