@@ -7,6 +7,7 @@ using EdgeTracker.Hosting;
 using EdgeTracker.Hosting.Commands;
 using EdgeTracker.Hosting.Configuration;
 using EdgeTracker.Hosting.Pipeline;
+using EdgeTracker.Messaging.Contract;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -40,7 +41,7 @@ public static class WebEndpoints
         return copy.ToArray();
     });
 
-    public static void Map(WebApplication app, DaemonState state, ICommandRouter router, PreviewRegistry previews, HttpOptions options)
+    public static void Map(WebApplication app, DaemonState state, CommandHandler router, PreviewRegistry previews, HttpOptions options)
     {
         if (options.Token.Length > 0)
         {
@@ -115,12 +116,12 @@ public static class WebEndpoints
             return Results.Bytes(picture.Jpeg, "image/jpeg");
         });
 
-        app.MapPost("/api/cameras/{camera}/target/set", (string camera, HttpContext context) => Route(router, camera, "target/set", context));
-        app.MapPost("/api/cameras/{camera}/target/clear", (string camera, HttpContext context) => Route(router, camera, "target/clear", context));
-        app.MapPost("/api/config/set", (HttpContext context) => Route(router, null, "config/set", context));
+        app.MapPost("/api/cameras/{camera}/target/set", (string camera, HttpContext context) => Route(router, camera, CommandKind.TargetSet, context));
+        app.MapPost("/api/cameras/{camera}/target/clear", (string camera, HttpContext context) => Route(router, camera, CommandKind.TargetClear, context));
+        app.MapPost("/api/config/set", (HttpContext context) => Route(router, null, CommandKind.ConfigSet, context));
     }
 
-    private static async Task Route(ICommandRouter router, string? camera, string command, HttpContext context)
+    private static async Task Route(CommandHandler router, string? camera, CommandKind command, HttpContext context)
     {
         using var body = new MemoryStream();
         // Commands are small; a bounded read keeps a hostile client from making us buffer megabytes.
@@ -136,7 +137,7 @@ public static class WebEndpoints
             }
             body.Write(buffer, 0, read);
         }
-        var reply = await router.HandleAsync(camera, command, body.ToArray(), context.RequestAborted);
+        var reply = await router.HandleAsync(command, camera, body.ToArray());
         context.Response.StatusCode = reply.Ok ? StatusCodes.Status200OK : StatusCodes.Status400BadRequest;
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(reply.Json, context.RequestAborted);

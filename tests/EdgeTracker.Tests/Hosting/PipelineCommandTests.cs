@@ -1,7 +1,9 @@
 using EdgeTracker.Hosting;
 using EdgeTracker.Hosting.Commands;
 using EdgeTracker.Hosting.Pipeline;
+using EdgeTracker.Messaging.Contract;
 using EdgeTracker.Tracking;
+using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeTracker.Tests.Hosting;
@@ -21,7 +23,7 @@ public sealed class PipelineCommandTests : IDisposable
         _pipeline = new CameraPipeline(new PipelineSettings("cam0", "synthetic", MaxTargets: 2, HistorySeconds: 10, HistoryMaxFrames: 40),
             _source, _factory, NullLogger.Instance);
         _state.SetPipelines([_pipeline]);
-        _handler = new CommandHandler(_state, new RuntimeSettings(0, 10), NullLogger<CommandHandler>.Instance);
+        _handler = new CommandHandler(_state, new LiveSettings(0), NullLogger<CommandHandler>.Instance);
         _pipeline.Start();
     }
 
@@ -38,6 +40,12 @@ public sealed class PipelineCommandTests : IDisposable
             Thread.Sleep(10);
         }
     }
+
+    private async Task<Reply> Send(CommandKind kind, string? camera, string json) =>
+        (await _handler.HandleAsync(kind, camera, Encoding.UTF8.GetBytes(json))).Reply;
+
+    private static string Set(string requestId, BoxF box, long? frame = null, string? id = null, string? label = null) =>
+        $$"""{"requestId":"{{requestId}}"{{(id is null ? "" : $",\"id\":\"{id}\"")}}{{(label is null ? "" : $",\"label\":\"{label}\"")}},"box":{"x":{{box.X}},"y":{{box.Y}},"w":{{box.W}},"h":{{box.H}}}{{(frame is null ? "" : $",\"frame\":{frame}")}}}""";
 
     private List<TrackFrame> DrainTracks()
     {
@@ -58,9 +66,9 @@ public sealed class PipelineCommandTests : IDisposable
     {
         EmitAndWait(30);
         DrainTracks();
-        var reply = await _handler.SetTargetAsync("cam0", new SetTargetCommand("r1", null, SyntheticScene.SquareAt(10), false, 10, null));
+        var reply = await Send(CommandKind.TargetSet, "cam0", Set("r1", SyntheticScene.SquareAt(10), 10));
 
-        Assert.True(reply.Ok, reply.ErrorMessage);
+        Assert.True(reply.Ok, reply.Error?.Message);
         Assert.Equal(10, reply.Frame);
         Assert.Null(reply.Note);
         Assert.Equal("t1", reply.Id);
@@ -84,7 +92,7 @@ public sealed class PipelineCommandTests : IDisposable
     {
         // The control experiment for the catch-up test: without the history, the old box misses the moved square.
         EmitAndWait(30);
-        var reply = await _handler.SetTargetAsync("cam0", new SetTargetCommand("r1", "a", SyntheticScene.SquareAt(10), false, null, null));
+        var reply = await Send(CommandKind.TargetSet, "cam0", Set("r1", SyntheticScene.SquareAt(10), null, id: "a"));
         Assert.True(reply.Ok);
         Assert.Equal(30, reply.Frame);
         EmitAndWait(1);
@@ -96,8 +104,8 @@ public sealed class PipelineCommandTests : IDisposable
     public async Task A_frame_older_than_the_history_falls_back_to_the_newest_and_the_reply_says_so()
     {
         EmitAndWait(50); // the history keeps 40 frames: 11..50
-        var reply = await _handler.SetTargetAsync("cam0", new SetTargetCommand("r1", null, SyntheticScene.SquareAt(50), false, 5, null));
-        Assert.True(reply.Ok, reply.ErrorMessage);
+        var reply = await Send(CommandKind.TargetSet, "cam0", Set("r1", SyntheticScene.SquareAt(50), 5));
+        Assert.True(reply.Ok, reply.Error?.Message);
         Assert.Equal(50, reply.Frame);
         Assert.Contains("frame 5 is older than the frame history (oldest kept: 11)", reply.Note);
     }
@@ -106,29 +114,35 @@ public sealed class PipelineCommandTests : IDisposable
     public async Task Invalid_commands_are_answered_with_the_field_at_fault_and_change_nothing()
     {
         EmitAndWait(5);
-        var ok = await _handler.SetTargetAsync("cam0", new SetTargetCommand("r0", "keep", SyntheticScene.SquareAt(5), false, null, "ball"));
+        var ok = await Send(CommandKind.TargetSet, "cam0", Set("r0", SyntheticScene.SquareAt(5), null, id: "keep", label: "ball"));
         Assert.True(ok.Ok);
         DrainEvents();
         var before = _pipeline.Health(10).Targets;
 
         var replies = new[]
         {
-            await _handler.SetTargetAsync("nope", new SetTargetCommand("r1", null, SyntheticScene.SquareAt(5), false, null, null)),
-            await _handler.SetTargetAsync("cam0", new SetTargetCommand("r2", null, new BoxF(1000, 1000, 20, 20), false, null, null)),
-            await _handler.SetTargetAsync("cam0", new SetTargetCommand("r3", null, new BoxF(0.1f, 0.1f, 0.001f, 0.001f), true, null, null)),
-            await _handler.SetTargetAsync("cam0", new SetTargetCommand("r4", null, SyntheticScene.SquareAt(5), false, 999, null)),
-            await _handler.ClearTargetAsync("cam0", new ClearTargetCommand("r5", "missing")),
-            _handler.SetConfig("r6", -1, null),
-            _handler.SetConfig("r7", 5, 0),
+            await Send(CommandKind.TargetSet, "nope", Set("r1", SyntheticScene.SquareAt(5), null)),
+            await Send(CommandKind.TargetSet, "cam0", Set("r2", new BoxF(1000, 1000, 20, 20), null)),
+            await Send(CommandKind.TargetSet, "cam0", """{"requestId":"r3","box":{"x":0.1,"y":0.1,"w":0.001,"h":0.001},"units":"norm"}"""),
+            await Send(CommandKind.TargetSet, "cam0", Set("r4", SyntheticScene.SquareAt(5), 999)),
+            await Send(CommandKind.TargetClear, "cam0", """{"requestId":"r5","id":"missing"}"""),
+            await Send(CommandKind.TargetSet, "cam0", """{"requestId":"r6","box":{"x":1,"y":1,"w":0,"h":5}}"""),
+            await Send(CommandKind.TargetSet, "cam0", """{"requestId":"r7","box":{"x":1,"y":1,"w":5,"h":5},"units":"inches"}"""),
+            await Send(CommandKind.ConfigSet, null, """{"requestId":"r8","settings":{"tracksMaxRateHz":5,"fps":3}}"""),
+            await Send(CommandKind.ConfigSet, null, """{"requestId":"r9","settings":{"tracksMaxRateHz":5,"panTiltEnabled":true}}"""),
+            await Send(CommandKind.SnapshotGet, "cam0", """{"requestId":"r10"}"""),
         };
 
-        Assert.Equal(["camera", "box", "box", "frame", "id", "tracksMaxRate", "previewFps"], replies.Select(r => r.ErrorField));
+        Assert.Equal(["camera", "box", "box", "frame", "id", "box.w", "units", "settings.fps", "settings.panTiltEnabled", "$"], replies.Select(r => r.Error?.Field));
         Assert.All(replies, r => Assert.False(r.Ok));
-        Assert.All(replies, r => Assert.False(string.IsNullOrWhiteSpace(r.ErrorMessage)));
-        Assert.Equal(["r1", "r2", "r3", "r4", "r5", "r6", "r7"], replies.Select(r => r.RequestId));
-        Assert.Contains("has not been captured yet (newest is 5)", replies[3].ErrorMessage);
-        Assert.Equal(before.Select(t => t.Id), _pipeline.Health(10).Targets.Select(t => t.Id));
-        Assert.Equal(0, _handler.Settings.TracksMaxRate); // r7 had a valid rate, but its other value was bad: nothing applied
+        Assert.All(replies, r => Assert.False(string.IsNullOrWhiteSpace(r.Error?.Message)));
+        Assert.Equal(["r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10"], replies.Select(r => r.RequestId));
+        Assert.Contains("has not been captured yet (newest is 5)", replies[3].Error!.Message);
+        var garbage = await _handler.HandleAsync(CommandKind.TargetSet, "cam0", Encoding.UTF8.GetBytes("{not json"));
+        Assert.False(garbage.Ok);
+        Assert.Contains("\"ok\":false", Encoding.UTF8.GetString(garbage.Json));
+        Assert.Equal(before.Select(t => (t.Id, t.Label)), _pipeline.Health(10).Targets.Select(t => (t.Id, t.Label)));
+        Assert.Equal(0, _handler.Settings.TracksMaxRateHz); // r8 and r9 carried a valid rate, but another value was bad: nothing applied
         Assert.Empty(DrainEvents());
     }
 
@@ -136,24 +150,25 @@ public sealed class PipelineCommandTests : IDisposable
     public async Task Targets_are_limited_cleared_one_by_one_or_all_and_each_follows_its_own_object()
     {
         EmitAndWait(3);
-        Assert.True((await _handler.SetTargetAsync("cam0", new SetTargetCommand("a", null, SyntheticScene.SquareAt(3), false, 3, null))).Ok);
-        Assert.True((await _handler.SetTargetAsync("cam0", new SetTargetCommand("b", "second", SyntheticScene.SquareAt(2), false, 2, null))).Ok);
-        var full = await _handler.SetTargetAsync("cam0", new SetTargetCommand("c", null, SyntheticScene.SquareAt(3), false, null, null));
-        Assert.Equal("id", full.ErrorField);
-        Assert.Contains("already follows 2 targets", full.ErrorMessage);
+        Assert.True((await Send(CommandKind.TargetSet, "cam0", Set("a", SyntheticScene.SquareAt(3), 3))).Ok);
+        Assert.True((await Send(CommandKind.TargetSet, "cam0", Set("b", SyntheticScene.SquareAt(2), 2, id: "second"))).Ok);
+        var full = await Send(CommandKind.TargetSet, "cam0", Set("c", SyntheticScene.SquareAt(3), null));
+        Assert.Equal("id", full.Error?.Field);
+        Assert.Contains("already follows 2 targets", full.Error?.Message);
 
         EmitAndWait(2);
         var live = DrainTracks()[^1];
         Assert.Equal(2, live.Count);
         Assert.Equal(["t1", "second"], live.Targets[..2].Select(t => t.Id));
 
-        var one = await _handler.ClearTargetAsync("cam0", new ClearTargetCommand("d", "t1"));
-        Assert.Equal(["t1"], one.Cleared!);
-        var all = await _handler.ClearTargetAsync("cam0", new ClearTargetCommand("e", null));
-        Assert.Equal(["second"], all.Cleared!);
+        var one = await Send(CommandKind.TargetClear, "cam0", """{"requestId":"d","id":"t1"}""");
+        Assert.True(one.Ok);
+        Assert.Equal(["second"], _pipeline.Health(10).Targets.Select(t => t.Id));
+        var all = await Send(CommandKind.TargetClear, "cam0", """{"requestId":"e"}""");
+        Assert.True(all.Ok);
         Assert.Empty(_pipeline.Health(10).Targets);
         // A cleared tracker is reused, not recreated: sessions are costly.
-        Assert.True((await _handler.SetTargetAsync("cam0", new SetTargetCommand("f", null, SyntheticScene.SquareAt(5), false, null, null))).Ok);
+        Assert.True((await Send(CommandKind.TargetSet, "cam0", Set("f", SyntheticScene.SquareAt(5), null))).Ok);
         Assert.Equal(2, _factory.Created.Count);
         var kinds = DrainEvents().Where(e => e.TargetId is not null).Select(e => e.Kind + ":" + e.TargetId).ToList();
         Assert.Equal(["target.acquired:t1", "target.acquired:second", "target.cleared:t1", "target.cleared:second", "target.acquired:t2"], kinds);

@@ -1,35 +1,53 @@
 using EdgeTracker.Hosting.Pipeline;
+using EdgeTracker.Messaging.Contract;
+using EdgeTracker.Tracking;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeTracker.Hosting.Commands;
 
-/// <summary>Settings that are safe to change while running (config/set), applied atomically.</summary>
-public sealed class RuntimeSettings
+/// <summary>The reply as the contract's JSON, and whether the command succeeded (HTTP maps it to 200/400).</summary>
+public readonly record struct RoutedReply(bool Ok, Reply Reply, byte[] Json);
+
+/// <summary>Settings that are safe to change while running (config/set), read lock-free by the publishers.</summary>
+public sealed class LiveSettings
 {
-    private double _tracksMaxRate;
+    private double _tracksMaxRateHz;
+    private double _snapshotIntervalSeconds;
+    private int _snapshotQuality;
 
-    public RuntimeSettings(double tracksMaxRate, double previewFps)
+    public LiveSettings(double tracksMaxRateHz, double snapshotIntervalSeconds = 0, int snapshotQuality = 80)
     {
-        _tracksMaxRate = tracksMaxRate;
-        PreviewFps = previewFps;
+        _tracksMaxRateHz = tracksMaxRateHz;
+        _snapshotIntervalSeconds = snapshotIntervalSeconds;
+        _snapshotQuality = snapshotQuality;
     }
 
-    /// <summary>The most track messages a second per camera (0 = every frame).</summary>
-    public double TracksMaxRate
-    {
-        get => Volatile.Read(ref _tracksMaxRate);
-        set => Volatile.Write(ref _tracksMaxRate, value);
-    }
+    /// <summary>Most tracks messages a second per camera; 0 = every frame.</summary>
+    public double TracksMaxRateHz { get => Volatile.Read(ref _tracksMaxRateHz); set => Volatile.Write(ref _tracksMaxRateHz, value); }
 
-    public double PreviewFps { get; private set; }
+    /// <summary>Periodic snapshot interval; 0 = only on request.</summary>
+    public double SnapshotIntervalSeconds { get => Volatile.Read(ref _snapshotIntervalSeconds); set => Volatile.Write(ref _snapshotIntervalSeconds, value); }
 
-    internal void SetPreviewFps(double fps) => PreviewFps = fps;
+    public int SnapshotQuality { get => Volatile.Read(ref _snapshotQuality); set => Volatile.Write(ref _snapshotQuality, value); }
+
+    /// <summary>Raised after a config/set was applied (the MQTT bridge republishes the retained config).</summary>
+    public event Action? Changed;
+
+    internal void RaiseChanged() => Changed?.Invoke();
+}
+
+/// <summary>Publishes a camera's current picture on its snapshot topic (the MQTT bridge).</summary>
+public interface ISnapshotPublisher
+{
+    /// <summary>Queues the newest JPEG of <paramref name="camera"/>; false when there is none yet.</summary>
+    bool Publish(string camera);
 }
 
 /// <summary>
-/// The one place commands are carried out, whether they came over MQTT or from the web page: find the camera,
-/// hand the command to its pipeline, and answer. An invalid command gets an error naming the field and
-/// changes nothing.
+/// The one place commands are carried out, whether they came over MQTT or from the web page: the payload is
+/// parsed by the contract's <see cref="CommandParser"/>, the camera found, the command handed to its pipeline, and
+/// the answer returned as the contract's <see cref="Reply"/>. An invalid command gets an error naming the field
+/// and changes nothing.
 /// </summary>
 public sealed class CommandHandler
 {
@@ -37,76 +55,121 @@ public sealed class CommandHandler
     private readonly DaemonState _state;
     private readonly ILogger<CommandHandler> _logger;
 
-    public CommandHandler(DaemonState state, RuntimeSettings settings, ILogger<CommandHandler> logger)
+    public CommandHandler(DaemonState state, LiveSettings settings, ILogger<CommandHandler> logger)
     {
         _state = state;
         Settings = settings;
         _logger = logger;
     }
 
-    public RuntimeSettings Settings { get; }
+    public LiveSettings Settings { get; }
 
-    public async Task<CommandReply> SetTargetAsync(string camera, SetTargetCommand command)
+    /// <summary>Set by the MQTT bridge; without it snapshot/get is refused.</summary>
+    public ISnapshotPublisher? Snapshots { get; set; }
+
+    /// <summary>Parses, runs and answers one command as received (MQTT topic or HTTP path already resolved).</summary>
+    public async Task<RoutedReply> HandleAsync(CommandKind kind, string? camera, ReadOnlyMemory<byte> payload)
     {
-        if (_state.Find(camera) is not { } pipeline)
+        var parsed = CommandParser.Parse(kind, camera, payload.Span);
+        Reply reply;
+        if (parsed.Error is { } error)
         {
-            return UnknownCamera(camera, command.RequestId);
-        }
-        var reply = await pipeline.SetTargetAsync(command, ApplyTimeout).ConfigureAwait(false);
-        Log("target/set", camera, reply);
-        return reply;
-    }
-
-    public async Task<CommandReply> ClearTargetAsync(string camera, ClearTargetCommand command)
-    {
-        if (_state.Find(camera) is not { } pipeline)
-        {
-            return UnknownCamera(camera, command.RequestId);
-        }
-        var reply = await pipeline.ClearTargetAsync(command, ApplyTimeout).ConfigureAwait(false);
-        Log("target/clear", camera, reply);
-        return reply;
-    }
-
-    /// <summary>Applies runtime settings; all are checked before any is changed.</summary>
-    public CommandReply SetConfig(string? requestId, double? tracksMaxRate, double? previewFps)
-    {
-        if (tracksMaxRate is { } rate && (!double.IsFinite(rate) || rate < 0 || rate > 1000))
-        {
-            return CommandReply.Fail(requestId, "tracksMaxRate", $"{rate} is outside 0–1000 (0 = every frame)");
-        }
-        if (previewFps is { } fps && (!double.IsFinite(fps) || fps <= 0 || fps > 60))
-        {
-            return CommandReply.Fail(requestId, "previewFps", $"{fps} is outside (0, 60]");
-        }
-        if (tracksMaxRate is { } r)
-        {
-            Settings.TracksMaxRate = r;
-        }
-        if (previewFps is { } f)
-        {
-            Settings.SetPreviewFps(f);
-            foreach (var p in _state.Pipelines)
-            {
-                p.Preview.MaxFps = f;
-            }
-        }
-        _logger.LogInformation("Runtime settings: tracksMaxRate {Rate}, previewFps {Fps}", Settings.TracksMaxRate, Settings.PreviewFps);
-        return new CommandReply(requestId, true);
-    }
-
-    private CommandReply UnknownCamera(string camera, string? requestId) =>
-        CommandReply.Fail(requestId, "camera", $"'{camera}' is no camera of this device (cameras: {string.Join(", ", _state.Pipelines.Select(p => p.Name))})");
-
-    private void Log(string command, string camera, CommandReply reply)
-    {
-        if (reply.Ok)
-        {
-            _logger.LogInformation("{Command} on {Camera}: ok, target {Id} frame {Frame}{Note}", command, camera, reply.Id, reply.Frame, reply.Note is null ? "" : " — " + reply.Note);
+            reply = Reply.Failure(error);
+            _logger.LogWarning("{Kind} on {Camera} refused: {Field}: {Message}", kind, camera ?? "device", error.Field, error.Message);
         }
         else
         {
-            _logger.LogWarning("{Command} on {Camera} refused: {Field}: {Message}", command, camera, reply.ErrorField, reply.ErrorMessage);
+            reply = await HandleAsync(parsed.Request!).ConfigureAwait(false);
+        }
+        return new RoutedReply(reply.Ok, reply, ContractJson.Serialize(reply));
+    }
+
+    /// <summary>Runs one parsed command.</summary>
+    public async Task<Reply> HandleAsync(CommandRequest request)
+    {
+        Reply reply;
+        switch (request)
+        {
+            case TargetSetRequest set:
+                if (_state.Find(set.Camera) is not { } setPipeline)
+                {
+                    return UnknownCamera(set.Camera, set.RequestId);
+                }
+                var command = new SetTargetCommand(set.RequestId, set.Id, new BoxF((float)set.Box.X, (float)set.Box.Y, (float)set.Box.W, (float)set.Box.H),
+                    set.Units == BoxUnits.Normalised, set.Frame, set.Label);
+                reply = ToReply(await setPipeline.SetTargetAsync(command, ApplyTimeout).ConfigureAwait(false));
+                break;
+            case TargetClearRequest clear:
+                if (_state.Find(clear.Camera) is not { } clearPipeline)
+                {
+                    return UnknownCamera(clear.Camera, clear.RequestId);
+                }
+                reply = ToReply(await clearPipeline.ClearTargetAsync(new ClearTargetCommand(clear.RequestId, clear.Id), ApplyTimeout).ConfigureAwait(false));
+                break;
+            case SnapshotGetRequest snapshot:
+                if (_state.Find(snapshot.Camera) is null)
+                {
+                    return UnknownCamera(snapshot.Camera, snapshot.RequestId);
+                }
+                reply = Snapshots is null
+                    ? Reply.Failure(snapshot.RequestId, "$", "snapshots go out over MQTT, which is not connected here")
+                    : Snapshots.Publish(snapshot.Camera)
+                        ? Reply.Success(snapshot.RequestId)
+                        : Reply.Failure(snapshot.RequestId, "camera", $"camera '{snapshot.Camera}' has no picture yet");
+                break;
+            case ConfigSetRequest config:
+                reply = ApplyConfig(config);
+                break;
+            default:
+                reply = Reply.Failure(request.RequestId, "$", $"unsupported command {request.GetType().Name}");
+                break;
+        }
+        Log(request, reply);
+        return reply;
+    }
+
+    private Reply ApplyConfig(ConfigSetRequest config)
+    {
+        // The parser checked every value; nothing below can fail half-way, so the change is all or nothing.
+        var s = config.Settings;
+        if (s.PanTiltEnabled is not null && _state.PanTilt is not PanTiltFollower)
+        {
+            return Reply.Failure(config.RequestId, "settings.panTiltEnabled", "no pan-tilt head is configured (PanTilt:Enabled is false)");
+        }
+        if (s.TracksMaxRateHz is { } rate) Settings.TracksMaxRateHz = rate;
+        if (s.SnapshotIntervalSeconds is { } interval) Settings.SnapshotIntervalSeconds = interval;
+        if (s.SnapshotQuality is { } quality) Settings.SnapshotQuality = quality;
+        if (s.PanTiltEnabled is { } enabled && _state.PanTilt is PanTiltFollower follower)
+        {
+            if (enabled) follower.Controller.Enable(); else follower.Controller.Disable();
+        }
+        Settings.RaiseChanged();
+        return Reply.Success(config.RequestId);
+    }
+
+    private static Reply ToReply(CommandReply r) =>
+        r.Ok
+            ? new Reply(r.RequestId, true, r.Id, r.Frame, Note: r.Note)
+            : Reply.Failure(r.RequestId, r.ErrorField ?? "$", r.ErrorMessage ?? "failed");
+
+    private Reply UnknownCamera(string camera, string? requestId)
+    {
+        var reply = Reply.Failure(requestId, "camera", $"'{camera}' is no camera of this device (cameras: {string.Join(", ", _state.Pipelines.Select(p => p.Name))})");
+        Log(null, reply);
+        return reply;
+    }
+
+    private void Log(CommandRequest? request, Reply reply)
+    {
+        var name = request?.GetType().Name.Replace("Request", "") ?? "command";
+        if (reply.Ok)
+        {
+            _logger.LogInformation("{Command} {RequestId}: ok{Id}{Frame}{Note}", name, reply.RequestId,
+                reply.Id is null ? "" : $", target {reply.Id}", reply.Frame is null ? "" : $", frame {reply.Frame}", reply.Note is null ? "" : " — " + reply.Note);
+        }
+        else
+        {
+            _logger.LogWarning("{Command} {RequestId} refused: {Field}: {Message}", name, reply.RequestId, reply.Error?.Field, reply.Error?.Message);
         }
     }
 }

@@ -25,6 +25,8 @@ public enum EventType
     [JsonStringEnumMemberName("target_cleared")] TargetCleared,
     [JsonStringEnumMemberName("camera_lost")] CameraLost,
     [JsonStringEnumMemberName("camera_recovered")] CameraRecovered,
+    [JsonStringEnumMemberName("camera_ended")] CameraEnded,
+    [JsonStringEnumMemberName("camera_failed")] CameraFailed,
 }
 
 /// <summary>A camera's state in the retained device state.</summary>
@@ -121,7 +123,9 @@ public sealed record ReplyError(string Field, string Message);
 /// <c>{"requestId":"r1","ok":true,"id":"t1","frame":123}</c> or
 /// <c>{"requestId":"r1","ok":false,"error":{"field":"box.w","message":"must be &gt; 0"}}</c>.
 /// </summary>
-public sealed record Reply(string? RequestId, bool Ok, string? Id = null, long? Frame = null, ReplyError? Error = null)
+/// <remarks><see cref="Note"/> (added by the daemon) says what was done differently from what was asked, e.g. a
+/// target set on the newest frame because the frame named was older than the history.</remarks>
+public sealed record Reply(string? RequestId, bool Ok, string? Id = null, long? Frame = null, ReplyError? Error = null, string? Note = null)
 {
     /// <summary>Success, with the target id and frame when the command concerned one.</summary>
     public static Reply Success(string requestId, string? id = null, long? frame = null) => new(requestId, true, id, frame);
