@@ -164,14 +164,40 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         {
             throw new InvalidOperationException("Track called before Init.");
         }
+        var hp = _manifest.HyperParameters;
+        var wasLost = _state.State == TargetState.Lost;
+        var found = Search(frame, 1f, hp.WindowInfluence, measure: true);
+        if (wasLost && found.Confidence < _confidenceOptions.TrackingAbove)
+        {
+            // Lost: also look in a wider region, without the window's pull to the centre. Only a confident find
+            // there moves the target; otherwise the reference update stands (so tracking is unchanged until then).
+            var wide = Search(frame, _confidenceOptions.LostSearchScale, 0f, measure: false);
+            if (wide.Confidence >= _confidenceOptions.TrackingAbove && wide.Confidence > found.Confidence)
+            {
+                found = wide;
+            }
+        }
+        var state = _state.Update(found.Confidence);
+        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var lr = found.Penalty * found.Score * hp.Lr;
+        _cx = Math.Clamp(found.Cx, 0, frame.Width);
+        _cy = Math.Clamp(found.Cy, 0, frame.Height);
+        _w = Math.Clamp(_w * (1 - lr) + found.W * lr, 10, frame.Width);
+        _h = Math.Clamp(_h * (1 - lr) + found.H * lr, 10, frame.Height);
+        LastSimilarity = found.Similarity;
+        LastPeakToSidelobe = found.Psr;
+        LastTimes = LastTimes with { PostProcess = LastTimes.PostProcess + System.Diagnostics.Stopwatch.GetTimestamp() - t0 };
+        return new TrackResult(new BoxF(_cx - _w / 2, _cy - _h / 2, _w, _h), found.Score, found.Confidence, state);
+    }
+
+    /// <summary>One search: crop around the current centre (side × <paramref name="searchScale"/>), backbone, head, post-processing.</summary>
+    private Candidate Search(Frame frame, float searchScale, float windowInfluence, bool measure)
+    {
         var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var hp = _manifest.HyperParameters;
-        var context = hp.ContextAmount;
-        var wz = _w + context * (_w + _h);
-        var hz = _h + context * (_w + _h);
+        var wz = _w + hp.ContextAmount * (_w + _h);
+        var hz = _h + hp.ContextAmount * (_w + _h);
         var szTemplate = MathF.Sqrt(wz * hz);
-        var lost = _state.State == TargetState.Lost;
-        var searchScale = lost ? _confidenceOptions.LostSearchScale : 1f;
         var scaleZ = _manifest.TemplateSize / szTemplate / searchScale;
         var sx = (int)MathF.Round(szTemplate * _manifest.SearchSize / _manifest.TemplateSize * searchScale, MidpointRounding.ToEven);
         _sampler.Sample(frame, _cx, _cy, sx, _manifest.SearchSize, _pad, _rgb, _manifest.Normalization, _searchInput.Span);
@@ -181,37 +207,28 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         _runHead.Run();
         var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
 
-        var cls = _cls.Span;
         var loc = _loc.Span;
-        NanoTrackMath.Softmax(cls, _score);
+        NanoTrackMath.Softmax(_cls.Span, _score);
         var best = NanoTrackMath.Penalise(loc, _score, _penalty, _pscore, _window, _scoreSize, _manifest.Stride,
-            _w * scaleZ, _h * scaleZ, hp.PenaltyK, lost ? 0f : hp.WindowInfluence);
+            _w * scaleZ, _h * scaleZ, hp.PenaltyK, windowInfluence);
         var (dx, dy, pw, ph) = NanoTrackMath.BoxAt(loc, best, _scoreSize, _manifest.Stride);
-        var rawScore = _score[best];
-
         var similarity = NanoTrackMath.TemplateSimilarity(_initialTemplate, _searchFeatures.Span, _channels,
             (int)_templateFeatures.Shape[2], (int)_searchFeatures.Shape[2], best, _scoreSize, searchScale);
-        var confidence = NanoTrackMath.Confidence(rawScore, similarity);
-        var state = _state.Update(confidence);
-
-        // While lost, only a confident detection moves the target; otherwise keep searching around the last place.
-        if (!lost || state != TargetState.Lost)
+        var psr = NanoTrackMath.PeakToSidelobe(_score, _scoreSize, best);
+        var candidate = new Candidate(dx / scaleZ + _cx, dy / scaleZ + _cy, pw / scaleZ, ph / scaleZ,
+            _score[best], _penalty[best], similarity, psr, NanoTrackMath.Confidence(similarity, psr));
+        if (measure)
         {
-            var lr = _penalty[best] * rawScore * hp.Lr;
-            var cx = dx / scaleZ + _cx;
-            var cy = dy / scaleZ + _cy;
-            var width = _w * (1 - lr) + pw / scaleZ * lr;
-            var height = _h * (1 - lr) + ph / scaleZ * lr;
-            _cx = Math.Clamp(cx, 0, frame.Width);
-            _cy = Math.Clamp(cy, 0, frame.Height);
-            _w = Math.Clamp(width, 10, frame.Width);
-            _h = Math.Clamp(height, 10, frame.Height);
+            LastTimes = new StageTimes(t1 - t0, t2 - t1, t3 - t2, System.Diagnostics.Stopwatch.GetTimestamp() - t3);
         }
-        var t4 = System.Diagnostics.Stopwatch.GetTimestamp();
-        LastTimes = new StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3);
-        LastSimilarity = similarity;
-        return new TrackResult(new BoxF(_cx - _w / 2, _cy - _h / 2, _w, _h), rawScore, confidence, state);
+        return candidate;
     }
+
+    /// <summary>A search's best box (frame pixels) and the evidence for it.</summary>
+    private readonly record struct Candidate(float Cx, float Cy, float W, float H, float Score, float Penalty, float Similarity, float Psr, float Confidence);
+
+    /// <summary>The last frame's peak-to-sidelobe ratio of the score map.</summary>
+    public float LastPeakToSidelobe { get; private set; }
 
     /// <summary>The last frame's cosine similarity between the first template's features and the features where the target was found.</summary>
     public float LastSimilarity { get; private set; }
