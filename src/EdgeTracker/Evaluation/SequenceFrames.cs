@@ -7,13 +7,13 @@ namespace EdgeTracker.Evaluation;
 /// Decodes a sequence's JPEGs on a background task into pooled frames, a few frames ahead of the tracker, so the
 /// tracker's timing never includes decoding. Consumers dispose each frame when done.
 /// </summary>
-internal sealed class SequenceFrames : IAsyncDisposable
+internal sealed class SequenceFrames : IFrameSource
 {
     private readonly Channel<Frame> _channel;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _producer;
 
-    public SequenceFrames(Sequence sequence, int ahead = 8)
+    public SequenceFrames(IReadOnlyList<string> framePaths, int ahead = 8)
     {
         _channel = Channel.CreateBounded<Frame>(new BoundedChannelOptions(ahead) { SingleReader = true, SingleWriter = true });
         var pool = new FramePool(ahead + 3, 1280 * 720 * 3);
@@ -22,9 +22,9 @@ internal sealed class SequenceFrames : IAsyncDisposable
             using var decoder = new TurboJpeg();
             try
             {
-                for (var i = 0; i < sequence.FramePaths.Count; i++)
+                for (var i = 0; i < framePaths.Count; i++)
                 {
-                    var path = sequence.FramePaths[i];
+                    var path = framePaths[i];
                     var bytes = await File.ReadAllBytesAsync(path, _stop.Token).ConfigureAwait(false);
                     Frame frame;
                     while (!pool.TryRent(out frame))

@@ -21,7 +21,7 @@ public static class SequenceRunner
         CancellationToken cancellationToken = default)
     {
         var records = new FrameRecord[sequence.FramePaths.Count];
-        await using var frames = new SequenceFrames(sequence);
+        await using var frames = new SequenceFrames(sequence.FramePaths);
         long trackTicks = 0;
         var lost = 0;
         for (var i = 0; i < records.Length; i++)
