@@ -83,6 +83,8 @@ internal sealed class BrightSpotTracker : ISingleObjectTracker
 
     public string ModelName => "bright-spot";
 
+    public string ExecutionProvider => "cpu";
+
     /// <summary>Set to block Track (a wedged inference) until released.</summary>
     public ManualResetEventSlim Gate { get; } = new(true);
 
