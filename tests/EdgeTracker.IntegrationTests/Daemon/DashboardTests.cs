@@ -1,0 +1,118 @@
+using System.Text.Json;
+using EdgeTracker.Testing;
+using Microsoft.Playwright;
+
+namespace EdgeTracker.IntegrationTests.Daemon;
+
+/// <summary>The dashboard in a real headless Chromium (the system's /usr/bin/chromium; no browser is downloaded).</summary>
+public sealed class DashboardTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(90);
+
+    private static readonly string[] ChromiumArgs =
+        ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+    [Fact]
+    public async Task The_page_loads_pictures_move_a_drag_starts_a_track_seen_on_MQTT_and_a_click_clears_it()
+    {
+        using var broker = new Broker();
+        using var watcher = new Watcher(broker.Port, "edgetracker/web/#");
+        using var daemon = new DaemonProcess("--Device:Id=web", $"--Mqtt:Port={broker.Port}", "--Cameras:0:Name=cam0", "--Cameras:0:Source=test://ball",
+            "--Tracking:Model=nanotrack-v3", "--Inference:Providers=cpu");
+        try
+        {
+            await daemon.WaitHealthAsync((status, _) => status == 200, Long);
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = "/usr/bin/chromium",
+                Headless = true,
+                Args = ChromiumArgs,
+                Timeout = 60_000,
+            });
+            var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
+            page.SetDefaultTimeout(60_000);
+            await page.GotoAsync(daemon.BaseUrl + "/");
+
+            // The page loads and its pictures move: the frame number of the picture shown keeps rising.
+            await page.WaitForFunctionAsync("() => Number(document.getElementById('picture').dataset.frame) > 0");
+            var first = long.Parse((await page.GetAttributeAsync("#picture", "data-frame"))!);
+            await page.WaitForFunctionAsync($"() => Number(document.getElementById('picture').dataset.frame) > {first + 5}");
+            await page.Locator("#broker").GetByText("connected").WaitForAsync();
+            await page.Locator("#cameraState").GetByText("open").WaitForAsync();
+            Assert.Contains("nanotrack-v3", await page.Locator("#model").InnerTextAsync());
+
+            // A drag around the ball, on the picture as shown, starts a track on the frame that picture showed.
+            var canvas = (await page.Locator("#picture").BoundingBoxAsync())!;
+            var found = await page.EvaluateAsync<double[]>("""
+                () => {
+                  const c = document.getElementById('picture');
+                  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                  let sx = 0, sy = 0, n = 0;
+                  for (let y = 0; y < c.height; y += 2) for (let x = 0; x < c.width; x += 2) {
+                    const i = (y * c.width + x) * 4;
+                    if (d[i] > 200 && d[i + 1] > 200 && d[i + 2] > 200) { sx += x; sy += y; n++; }
+                  }
+                  return [n ? sx / n : c.width / 2, n ? sy / n : c.height / 2, c.width, c.height, Number(c.dataset.frame)];
+                }
+                """);
+            var (ballX, ballY, width, height, shownBefore) = (found[0], found[1], found[2], found[3], (long)found[4]);
+            float ToScreenX(double x) => (float)(canvas.X + x * canvas.Width / width);
+            float ToScreenY(double y) => (float)(canvas.Y + y * canvas.Height / height);
+            await page.Mouse.MoveAsync(ToScreenX(ballX - 30), ToScreenY(ballY - 30));
+            await page.Mouse.DownAsync();
+            await page.Mouse.MoveAsync(ToScreenX(ballX), ToScreenY(ballY), new MouseMoveOptions { Steps = 4 });
+            await page.Mouse.MoveAsync(ToScreenX(ballX + 30), ToScreenY(ballY + 30), new MouseMoveOptions { Steps = 4 });
+            await page.Mouse.UpAsync();
+            await page.WaitForFunctionAsync("() => (document.getElementById('reply').dataset.lastReply || '').length > 0");
+            var pageReply = JsonDocument.Parse((await page.GetAttributeAsync("#reply", "data-last-reply"))!).RootElement;
+            Assert.True(pageReply.GetProperty("ok").GetBoolean(), pageReply.ToString());
+            var id = pageReply.GetProperty("id").GetString()!;
+            var drawnOn = pageReply.GetProperty("frame").GetInt64();
+            Assert.InRange(drawnOn, shownBefore, shownBefore + 30);
+            output.WriteLine($"drag: target {id} set on frame {drawnOn} (the picture shown was {shownBefore} just before the drag)");
+
+            // The track appears on MQTT (read by mosquitto_sub), from the frame drawn on.
+            var track = watcher.WaitFor("/web/cam0/tracks", t => t.GetProperty("frame").GetInt64() >= drawnOn
+                && t.GetProperty("targets").EnumerateArray().Any(x => x.GetProperty("id").GetString() == id), Long);
+            output.WriteLine($"MQTT track: {track}");
+            // Started on the picture the box was drawn on, then caught up: the moving ball is followed.
+            var followed = watcher.WaitFor("/web/cam0/tracks", t => t.GetProperty("frame").GetInt64() > drawnOn + 10
+                && t.GetProperty("targets").EnumerateArray().Any(x => x.GetProperty("id").GetString() == id && x.GetProperty("state").GetString() == "tracking"), Long);
+            output.WriteLine($"MQTT track later: {followed}");
+            watcher.WaitFor("/web/cam0/events", e => e.GetProperty("type").GetString() == "target_acquired" && e.GetProperty("target").GetString() == id, Long);
+
+            // Its box is drawn over the pictures; the side panel lists it.
+            await page.WaitForFunctionAsync($"() => (document.getElementById('picture').dataset.targets || '').includes('\"{id}\"')");
+            await page.Locator("#targets").GetByText(id).WaitForAsync();
+            var screenshot = Path.Combine(TestData.RepoRoot, "artifacts", "dashboard.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot });
+            output.WriteLine($"screenshot: {screenshot}");
+
+            // A click on the target's box clears it. The ball moves fast, so the box is read and clicked at once, and
+            // the click is repeated if the picture changed under the pointer in between.
+            for (var attempt = 0; attempt < 10 && !(await page.Locator("#reply").InnerTextAsync()).Contains("target/clear", StringComparison.Ordinal); attempt++)
+            {
+                var spot = await page.EvaluateAsync<double[]>($$"""
+                    () => {
+                      const c = document.getElementById('picture'), r = c.getBoundingClientRect();
+                      const t = JSON.parse(c.dataset.targets || '[]').find(t => t.id === '{{id}}');
+                      return t ? [r.left + (t.x + t.w / 2) * r.width / c.width, r.top + (t.y + t.h / 2) * r.height / c.height] : [];
+                    }
+                    """);
+                if (spot.Length == 2)
+                {
+                    await page.Mouse.ClickAsync((float)spot[0], (float)spot[1]);
+                }
+                await Task.Delay(300, TestContext.Current.CancellationToken);
+            }
+            watcher.WaitFor("/web/cam0/events", e => e.GetProperty("type").GetString() == "target_cleared" && e.GetProperty("target").GetString() == id, Long);
+            await page.Locator("#targets").GetByText("none").WaitForAsync();
+        }
+        finally
+        {
+            output.WriteLine(daemon.Log);
+        }
+    }
+}
