@@ -182,7 +182,7 @@ internal sealed unsafe class GstPipeline : IDisposable
                     GstNative.MessageParseError(next, out var error, out var debug);
                     var text = GstNative.TakeError(error);
                     var detail = GstNative.TakeString(debug);
-                    message = detail is null ? text : $"{text} ({FirstLine(detail)})";
+                    message = detail is null ? text : $"{text} ({OneLine(detail)})";
                     status = BusStatus.Error;
                 }
                 else if (type == GstNative.MessageType.Eos && status == BusStatus.Quiet)
@@ -231,11 +231,8 @@ internal sealed unsafe class GstPipeline : IDisposable
         _lastCaps = GstNative.MiniObjectRef(caps);
     }
 
-    private static string FirstLine(string text)
-    {
-        var end = text.IndexOf('\n');
-        return end < 0 ? text : text[..end];
-    }
+    /// <summary>GStreamer's debug detail is "source.c(line): function (): /element/path:\nwhat happened": keep all of it.</summary>
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 
     public void Dispose()
     {
