@@ -46,15 +46,20 @@ internal sealed partial class MjpegServer : IDisposable
 
     private void WaitUntilListening()
     {
-        // Poll the port: /proc/net/tcp lists the listening socket once ffmpeg has bound it. Connecting instead would
-        // consume ffmpeg's single -listen 1 client.
-        var hexPort = $":{Port:X4} ";
+        // Poll the port: /proc/net/tcp lists ffmpeg's socket once it has bound it. Connecting instead would consume
+        // ffmpeg's single -listen 1 client. A camera already retrying may be accepted between two polls, after
+        // which ffmpeg closes its listening socket: an ESTABLISHED socket on the port counts as ready too.
+        var localPort = $":{Port:X4}";
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(20))
         {
-            if (File.ReadLines("/proc/net/tcp").Any(l => l.Contains(hexPort, StringComparison.Ordinal) && l.Contains(" 0A ", StringComparison.Ordinal)))
+            foreach (var line in File.ReadLines("/proc/net/tcp").Skip(1))
             {
-                return;
+                var columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (columns[1].EndsWith(localPort, StringComparison.Ordinal) && columns[3] is "0A" or "01")
+                {
+                    return;
+                }
             }
             if (_process!.HasExited)
             {

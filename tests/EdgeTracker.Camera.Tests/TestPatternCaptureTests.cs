@@ -109,3 +109,41 @@ public sealed class TestPatternCaptureTests
         after.Dispose();
     }
 }
+
+/// <summary>Live frames carry the time the source stamped them, not the time they reached the sink.</summary>
+public sealed class CaptureTimestampTests
+{
+    [Fact]
+    public void Live_capture_time_is_taken_from_the_source_not_the_sink()
+    {
+        // identity holds every buffer 80 ms between source and sink, as a slow decoder would.
+        using var camera = new CameraCapture(
+            "gst:videotestsrc is-live=true ! video/x-raw,width=64,height=48,framerate=10/1 ! identity sleep-time=80000 ! " +
+            "videoconvert ! video/x-raw,format=BGR ! appsink name=sink max-buffers=1 drop=true sync=false");
+        camera.Start();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(camera.TryRead(TimeSpan.FromSeconds(20), out var frame));
+            using (frame)
+            {
+                var age = System.Diagnostics.Stopwatch.GetElapsedTime(frame.CaptureTimestamp);
+                var wallAge = DateTimeOffset.UtcNow - frame.CaptureTime;
+                Assert.InRange(age.TotalMilliseconds, 75, 2000);
+                Assert.InRange((wallAge - age).Duration().TotalMilliseconds, 0, 50);
+            }
+        }
+    }
+
+    [Fact]
+    public void Replayed_frames_are_stamped_when_captured_by_us()
+    {
+        using var camera = new CameraCapture("test://ball?width=64&height=48&fps=0");
+        camera.Start();
+        Assert.True(camera.TryRead(TimeSpan.FromSeconds(20), out var frame));
+        using (frame)
+        {
+            var age = System.Diagnostics.Stopwatch.GetElapsedTime(frame.CaptureTimestamp);
+            Assert.InRange(age.TotalMilliseconds, 0, 5000);
+        }
+    }
+}

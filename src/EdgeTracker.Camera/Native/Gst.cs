@@ -18,6 +18,12 @@ internal static class Gst
     /// </summary>
     private static readonly int MessageTypeOffset = IntPtr.Size == 8 ? 64 : 36;
 
+    /// <summary>
+    /// Offset of <c>GstBuffer.pts</c>: after the <c>GstMiniObject</c> header and the pool pointer (72 on LP64, 40 on
+    /// 32-bit); dts, duration, offset and offset_end follow. Checked against a fresh buffer at initialisation.
+    /// </summary>
+    private static readonly int BufferPtsOffset = IntPtr.Size == 8 ? 72 : 40;
+
     /// <summary>Debian/JetPack packages that provide the elements EdgeTracker's pipelines use.</summary>
     private static readonly Dictionary<string, string> PackageOfElement = new(StringComparer.Ordinal)
     {
@@ -64,6 +70,7 @@ internal static class Gst
                 throw new CameraException($"GStreamer failed to initialise: {GstNative.TakeError(error)}");
             }
             CheckMessageLayout();
+            CheckBufferLayout();
             _initialised = true;
         }
     }
@@ -81,6 +88,9 @@ internal static class Gst
     /// <summary>The type of a message (see <see cref="MessageTypeOffset"/>).</summary>
     public static GstNative.MessageType TypeOf(IntPtr message) =>
         (GstNative.MessageType)(uint)Marshal.ReadInt32(message, MessageTypeOffset);
+
+    /// <summary>A buffer's presentation time in nanoseconds of running time, or <see cref="GstNative.ClockTimeNone"/>.</summary>
+    public static ulong PtsOf(IntPtr buffer) => (ulong)Marshal.ReadInt64(buffer, BufferPtsOffset);
 
     /// <summary>
     /// Throws <see cref="MissingGStreamerElementException"/> naming every element of <paramref name="pipeline"/>
@@ -168,6 +178,27 @@ internal static class Gst
             }
         }
         yield return current.ToString();
+    }
+
+    private static void CheckBufferLayout()
+    {
+        // A new buffer has pts, dts, duration, offset and offset_end all "none" (all bits set): five 64-bit
+        // fields in a row at the expected place, which nothing else in the struct would show.
+        var buffer = GstNative.BufferNew();
+        try
+        {
+            for (var field = 0; field < 5; field++)
+            {
+                if (Marshal.ReadInt64(buffer, BufferPtsOffset + field * 8) != -1)
+                {
+                    throw new CameraException("This GStreamer's GstBuffer layout is not the expected one (pts/dts/duration/offsets).");
+                }
+            }
+        }
+        finally
+        {
+            GstNative.MiniObjectUnref(buffer);
+        }
     }
 
     private static void CheckMessageLayout()

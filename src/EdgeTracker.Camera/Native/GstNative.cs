@@ -89,6 +89,18 @@ internal static unsafe partial class GstNative
     [LibraryImport(NativeLibraries.GStreamer, EntryPoint = "gst_bin_get_by_name", StringMarshalling = StringMarshalling.Utf8)]
     public static partial IntPtr BinGetByName(IntPtr bin, string name);
 
+    [LibraryImport(NativeLibraries.GStreamer, EntryPoint = "gst_element_get_base_time")]
+    public static partial ulong ElementGetBaseTime(IntPtr element);
+
+    [LibraryImport(NativeLibraries.GStreamer, EntryPoint = "gst_element_get_clock")]
+    public static partial IntPtr ElementGetClock(IntPtr element);
+
+    [LibraryImport(NativeLibraries.GStreamer, EntryPoint = "gst_clock_get_time")]
+    public static partial ulong ClockGetTime(IntPtr clock);
+
+    [LibraryImport(NativeLibraries.GStreamer, EntryPoint = "gst_buffer_new")]
+    public static partial IntPtr BufferNew();
+
     // ---- bus and messages
     [LibraryImport(NativeLibraries.GStreamer, EntryPoint = "gst_bus_timed_pop_filtered")]
     public static partial IntPtr BusTimedPopFiltered(IntPtr bus, ulong timeout, MessageType types);

@@ -22,6 +22,7 @@ internal sealed unsafe class GstPipeline : IDisposable
     private readonly GstObjectHandle _bus;
     private static readonly TimeSpan PullSliceForRent = TimeSpan.FromMilliseconds(100);
     private IntPtr _lastCaps;
+    private GstObjectHandle? _clock;
 
     private GstPipeline(GstPipelineHandle pipeline, GstObjectHandle sink, GstObjectHandle bus)
     {
@@ -107,7 +108,7 @@ internal sealed unsafe class GstPipeline : IDisposable
     /// <paramref name="waitForFrame"/> asks to wait for a free frame instead (until <paramref name="stop"/>).
     /// The sample is released here on every path; nothing is allocated in steady state.
     /// </summary>
-    public PullResult TryPull(TimeSpan timeout, FramePool pool, bool waitForFrame, CancellationToken stop, long sequence, out Frame? frame)
+    public PullResult TryPull(TimeSpan timeout, FramePool pool, bool waitForFrame, CancellationToken stop, long sequence, bool live, out Frame? frame)
     {
         frame = null;
         var sample = GstNative.AppSinkTryPullSample(_sink.DangerousGetHandle(), (ulong)timeout.Ticks * 100UL);
@@ -117,7 +118,7 @@ internal sealed unsafe class GstPipeline : IDisposable
         }
         try
         {
-            var timestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
             var wallClock = DateTimeOffset.UtcNow;
             var caps = GstNative.SampleGetCaps(sample);
             if (caps != _lastCaps)
@@ -125,6 +126,11 @@ internal sealed unsafe class GstPipeline : IDisposable
                 ReadCaps(caps);
             }
             var buffer = GstNative.SampleGetBuffer(sample);
+            var timestamp = live ? SourceTimestamp(buffer, now) : now;
+            if (timestamp != now)
+            {
+                wallClock -= System.Diagnostics.Stopwatch.GetElapsedTime(timestamp, now);
+            }
             var size = (int)GstNative.BufferGetSize(buffer);
             // BGR is one packed plane, so the buffer is exactly stride × height (videoconvert pads rows to 4 bytes).
             var stride = size / Height;
@@ -164,6 +170,45 @@ internal sealed unsafe class GstPipeline : IDisposable
     }
 
     /// <summary>
+    /// When the source stamped the buffer (live sources stamp it on arrival: v4l2src, nvarguscamerasrc, souphttpsrc
+    /// with do-timestamp, rtspsrc), its time on the pipeline clock — base time + PTS — mapped to
+    /// <see cref="System.Diagnostics.Stopwatch"/> ticks by reading both clocks together. That is earlier than the
+    /// appsink hand-over by the pipeline's decode and conversion time. Falls back to <paramref name="now"/> when
+    /// there is no PTS or clock, or the result is implausible (in the future or over 5 s old).
+    /// </summary>
+    private long SourceTimestamp(IntPtr buffer, long now)
+    {
+        var pts = Gst.PtsOf(buffer);
+        if (pts == GstNative.ClockTimeNone)
+        {
+            return now;
+        }
+        if (_clock is null)
+        {
+            var clock = GstNative.ElementGetClock(_pipeline.DangerousGetHandle());
+            if (clock == IntPtr.Zero)
+            {
+                return now;
+            }
+            _clock = new GstObjectHandle(clock);
+        }
+        var clockNow = GstNative.ClockGetTime(_clock.DangerousGetHandle());
+        var stopwatchNow = System.Diagnostics.Stopwatch.GetTimestamp();
+        var baseTime = GstNative.ElementGetBaseTime(_pipeline.DangerousGetHandle());
+        if (clockNow == GstNative.ClockTimeNone || baseTime == GstNative.ClockTimeNone)
+        {
+            return now;
+        }
+        // Age of the buffer in nanoseconds: how long ago (on the pipeline clock) the source stamped it.
+        var ageNs = (long)(clockNow - (baseTime + pts));
+        if (ageNs < 0 || ageNs > 5_000_000_000L)
+        {
+            return now;
+        }
+        return stopwatchNow - (long)(ageNs * (System.Diagnostics.Stopwatch.Frequency / 1e9));
+    }
+
+    /// <summary>
     /// Reads every pending bus message (so none pile up over months); reports an error first, then end-of-stream.
     /// Warnings are passed to <paramref name="warning"/> when given.
     /// </summary>
@@ -182,7 +227,7 @@ internal sealed unsafe class GstPipeline : IDisposable
                     GstNative.MessageParseError(next, out var error, out var debug);
                     var text = GstNative.TakeError(error);
                     var detail = GstNative.TakeString(debug);
-                    message = detail is null ? text : $"{text} ({FirstLine(detail)})";
+                    message = detail is null ? text : $"{text} ({OneLine(detail)})";
                     status = BusStatus.Error;
                 }
                 else if (type == GstNative.MessageType.Eos && status == BusStatus.Quiet)
@@ -231,11 +276,8 @@ internal sealed unsafe class GstPipeline : IDisposable
         _lastCaps = GstNative.MiniObjectRef(caps);
     }
 
-    private static string FirstLine(string text)
-    {
-        var end = text.IndexOf('\n');
-        return end < 0 ? text : text[..end];
-    }
+    /// <summary>GStreamer's debug detail is "source.c(line): function (): /element/path:\nwhat happened": keep all of it.</summary>
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 
     public void Dispose()
     {
@@ -243,6 +285,7 @@ internal sealed unsafe class GstPipeline : IDisposable
         _pipeline.Dispose();
         _sink.Dispose();
         _bus.Dispose();
+        _clock?.Dispose();
         if (_lastCaps != IntPtr.Zero)
         {
             GstNative.MiniObjectUnref(_lastCaps);

@@ -66,7 +66,13 @@ public static class NativeLibraries
         {
             return IntPtr.Zero; // not ours: default probing
         }
-        foreach (var candidate in Candidates(known.SoName))
+        return Load(known.SoName, known.Package);
+    }
+
+    /// <summary>Loads <paramref name="soName"/> in the documented order or throws naming it and its package.</summary>
+    internal static IntPtr Load(string soName, string package)
+    {
+        foreach (var candidate in Candidates(soName))
         {
             if (NativeLibrary.TryLoad(candidate, out var handle))
             {
@@ -74,8 +80,8 @@ public static class NativeLibraries
             }
         }
         throw new DllNotFoundException(
-            $"Native library '{known.SoName}' was not found (searched: {string.Join(", ", Candidates(known.SoName))}). " +
-            $"Install the package {known.Package}, or set EDGETRACKER_NATIVE_DIR to the folder holding it.");
+            $"Native library '{soName}' was not found (searched: {string.Join(", ", Candidates(soName))}). " +
+            $"Install the package {package}, or set EDGETRACKER_NATIVE_DIR to the folder holding it.");
     }
 
     private static IEnumerable<string> Candidates(string soName)

@@ -63,6 +63,13 @@ public sealed class CameraCapture : IDisposable
     private int _started;
     private bool _disposed;
 
+    /// <summary>Parses <paramref name="uri"/> (see <see cref="SourceDescription.Parse"/>) and creates the capture.</summary>
+    /// <exception cref="SourceUriException">The URI is malformed.</exception>
+    public CameraCapture(string uri, CameraOptions? options = null)
+        : this(SourceDescription.Parse(uri), options)
+    {
+    }
+
     /// <summary>Creates the capture for <paramref name="source"/>; nothing is opened until <see cref="Start"/>.</summary>
     public CameraCapture(SourceDescription source, CameraOptions? options = null)
     {
@@ -81,7 +88,7 @@ public sealed class CameraCapture : IDisposable
         // queue + the frame being filled + the one being read + what the consumer may keep.
         _pool = new FramePool(_queue.Capacity + 2 + _options.ConsumerHeldFrames, 640 * 480 * 3);
         _jitter = _options.JitterSeed is { } seed ? new Random(seed) : new Random();
-        _thread = new Thread(Run) { IsBackground = true, Name = "camera-capture" };
+        _thread = new Thread(Run) { IsBackground = true, Name = $"capture {source.Kind}" };
     }
 
     /// <summary>Raised on the capture thread at every transition; handlers must be quick and must not throw.</summary>
@@ -142,10 +149,16 @@ public sealed class CameraCapture : IDisposable
             while (!token.IsCancellationRequested)
             {
                 SetState(CameraState.Opening);
-                using var session = Source.Kind == SourceKind.Images
-                    ? (ICaptureSession)new ImageSequenceSession(Source, token)
-                    : new GstCaptureSession(Source, _options, token);
-                var outcome = session.Run(this);
+                SessionOutcome outcome;
+                bool wasOpen;
+                // The session (pipeline, sockets, device) is torn down before any event or backoff wait.
+                using (var session = Source.Kind == SourceKind.Images
+                           ? (ICaptureSession)new ImageSequenceSession(Source, token)
+                           : new GstCaptureSession(Source, _options, token))
+                {
+                    outcome = session.Run(this);
+                    wasOpen = session.OpenedAt != 0;
+                }
                 switch (outcome.Kind)
                 {
                     case OutcomeKind.Stopped:
@@ -158,7 +171,7 @@ public sealed class CameraCapture : IDisposable
                         Fail(outcome.Reason);
                         return;
                 }
-                if (session.OpenedAt != 0)
+                if (wasOpen)
                 {
                     // It was open: this is a loss. An attempt that never opened extends the current outage.
                     attempt = 0;
@@ -186,6 +199,11 @@ public sealed class CameraCapture : IDisposable
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or CameraException)
         {
             Fail(ex.Message);
+        }
+        catch (Exception ex)
+        {
+            // A bug of ours must still end in an event and a completed queue, never a silently dead thread.
+            Fail($"Capture thread failed: {ex.GetType().Name}: {ex.Message}");
         }
         finally
         {

@@ -60,7 +60,7 @@ internal sealed class GstCaptureSession(SourceDescription source, CameraOptions 
                 return SessionOutcome.Stopped(frames);
             }
             var sequence = live ? 0 : frames + 1;
-            var result = pipeline.TryPull(PullSlice, camera.FramePool, camera.WaitForFreeFrames, stop, sequence, out var frame);
+            var result = pipeline.TryPull(PullSlice, camera.FramePool, camera.WaitForFreeFrames, stop, sequence, live, out var frame);
             if (result == PullResult.Frame)
             {
                 if (OpenedAt == 0)

@@ -57,6 +57,8 @@ internal sealed class ImageSequenceSession(SourceDescription source, Cancellatio
         try
         {
             files = FindImages(source.Folder!);
+            // Size the read buffer for the largest file now, so replay never grows it mid-sequence.
+            _file = GC.AllocateUninitializedArray<byte>(checked((int)files.Max(f => new FileInfo(f).Length)));
             _decoder = new JpegDecoder();
         }
         catch (CameraException ex)
