@@ -32,6 +32,11 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
     private readonly RunBinding _runTemplate;
     private readonly RunBinding _runSearch;
     private readonly RunBinding _runHead;
+    private readonly OrtSessionOptions _sessionOptions;
+    private readonly byte[] _headBytes;
+    private readonly string _headPath;
+    private InferenceSession? _foldedHead;
+    private RunBinding? _runFoldedHead;
     private readonly SubwindowSampler _sampler = new();
     private readonly TargetStateMachine _state;
     private readonly int _scoreSize;
@@ -48,7 +53,8 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
     /// <summary>Loads the model's files (checked against the manifest) with the given options.</summary>
     /// <param name="manifest">A <c>nanotrack</c> manifest.</param>
     /// <param name="files">Resolved files by role (<c>backbone</c>, <c>head</c>), from <see cref="ModelManifest.Resolve"/>.</param>
-    /// <param name="sessionOptions">Session options (their provider is reported as <see cref="ExecutionProvider"/>).</param>
+    /// <param name="sessionOptions">Session options (their provider is reported as <see cref="ExecutionProvider"/>); the tracker
+    /// takes ownership (it creates a session at every Init) and disposes them.</param>
     /// <param name="confidence">State machine thresholds; defaults when null.</param>
     /// <param name="channelOrder">Overrides the manifest's channel order (<c>bgr</c>/<c>rgb</c>) when given.</param>
     public NanoTrackTracker(ModelManifest manifest, IReadOnlyDictionary<string, string> files, OrtSessionOptions sessionOptions,
@@ -60,6 +66,7 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         _state = new TargetStateMachine(_confidenceOptions);
         _rgb = (channelOrder ?? manifest.ChannelOrder) == "rgb";
         ExecutionProvider = sessionOptions.Provider;
+        _sessionOptions = sessionOptions;
         var disposables = new List<IDisposable>();
         try
         {
@@ -71,7 +78,9 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
             var model = OnnxModels.Read(backboneBytes, backbonePath);
             OnnxModels.SetInputShape(model, inputName, [1, 3, manifest.TemplateSize, manifest.TemplateSize]);
             _templateBackbone = Track(InferenceSession.FromBytes(OnnxModels.Write(model), sessionOptions, backbonePath), disposables);
-            _head = Track(InferenceSession.FromFile(files["head"], sessionOptions), disposables);
+            _headPath = files["head"];
+            _headBytes = File.ReadAllBytes(_headPath);
+            _head = Track(InferenceSession.FromBytes(_headBytes, sessionOptions, _headPath), disposables);
             manifest.ValidateSession("head", _head);
 
             var searchOut = _searchBackbone.Outputs[0];
@@ -153,6 +162,7 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         _sampler.Sample(frame, _cx, _cy, sz, _manifest.TemplateSize, _pad, _rgb, _manifest.Normalization, _templateInput.Span);
         _runTemplate.Run();
         _templateFeatures.Span.CopyTo(_initialTemplate);
+        FoldTemplateIntoHead();
         _state.Reset();
         _initialised = true;
     }
@@ -204,7 +214,7 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         _runSearch.Run();
         var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
-        _runHead.Run();
+        (_runFoldedHead ?? _runHead).Run();
         var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
 
         var loc = _loc.Span;
@@ -224,6 +234,29 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         return candidate;
     }
 
+    /// <summary>
+    /// The template features are constant until the next Init, so the head is re-created with them as an
+    /// initializer: ONNX Runtime then computes the template's branch of the head once (constant folding) instead of
+    /// every frame. Same outputs (max difference 1e-6 on cls, 3e-5 px on loc, measured), about 17 ms per Init,
+    /// a faster head per frame (docs/performance.md).
+    /// </summary>
+    private void FoldTemplateIntoHead()
+    {
+        _runFoldedHead?.Dispose();
+        _foldedHead?.Dispose();
+        _runFoldedHead = null;
+        _foldedHead = null;
+        var templateInput = _head.Inputs[0];
+        var model = OnnxModels.Read(_headBytes, _headPath);
+        var input = model.Graph.Input.First(i => i.Name == templateInput.Name);
+        model.Graph.Input.Remove(input);
+        model.Graph.Initializer.Add(OnnxModels.Tensor(templateInput.Name, templateInput.Shape, _templateFeatures.Span));
+        _foldedHead = InferenceSession.FromBytes(OnnxModels.Write(model), _sessionOptions, _headPath);
+        _runFoldedHead = _foldedHead.Bind(
+            [(_head.Inputs[1].Name, _searchFeatures)],
+            [(_head.Outputs[0].Name, _cls), (_head.Outputs[1].Name, _loc)]);
+    }
+
     /// <summary>A search's best box (frame pixels) and the evidence for it.</summary>
     private readonly record struct Candidate(float Cx, float Cy, float W, float H, float Score, float Penalty, float Similarity, float Psr, float Confidence);
 
@@ -236,6 +269,8 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
     /// <inheritdoc />
     public void Dispose()
     {
+        _runFoldedHead?.Dispose();
+        _foldedHead?.Dispose();
         _runHead.Dispose();
         _runSearch.Dispose();
         _runTemplate.Dispose();
@@ -248,6 +283,7 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         _head.Dispose();
         _templateBackbone.Dispose();
         _searchBackbone.Dispose();
+        _sessionOptions.Dispose();
     }
 }
 
