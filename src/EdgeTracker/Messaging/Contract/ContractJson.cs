@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -22,14 +23,24 @@ internal sealed partial class ContractJsonContext : JsonSerializerContext;
 /// <summary>Serialises contract payloads to UTF-8 JSON.</summary>
 public static class ContractJson
 {
-    public static byte[] Serialize(TracksMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, ContractJsonContext.Default.TracksMessage);
-    public static byte[] Serialize(EventMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, ContractJsonContext.Default.EventMessage);
-    public static byte[] Serialize(StateMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, ContractJsonContext.Default.StateMessage);
-    public static byte[] Serialize(TargetsMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, ContractJsonContext.Default.TargetsMessage);
-    public static byte[] Serialize(ConfigMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, ContractJsonContext.Default.ConfigMessage);
-    public static byte[] Serialize(Reply reply) => JsonSerializer.SerializeToUtf8Bytes(reply, ContractJsonContext.Default.Reply);
+    /// <summary>The options every payload is written with: camelCase, nulls omitted, and only the escaping JSON
+    /// requires (the default encoder would write "must be &gt; 0" as "must be \u003E 0").</summary>
+    internal static readonly ContractJsonContext Context = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 
-    internal static JsonTypeInfo<T> Info<T>() => (JsonTypeInfo<T>)ContractJsonContext.Default.GetTypeInfo(typeof(T))!;
+    internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static byte[] Serialize(TracksMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Context.TracksMessage);
+    public static byte[] Serialize(EventMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Context.EventMessage);
+    public static byte[] Serialize(StateMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Context.StateMessage);
+    public static byte[] Serialize(TargetsMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Context.TargetsMessage);
+    public static byte[] Serialize(ConfigMessage message) => JsonSerializer.SerializeToUtf8Bytes(message, Context.ConfigMessage);
+    public static byte[] Serialize(Reply reply) => JsonSerializer.SerializeToUtf8Bytes(reply, Context.Reply);
+
 }
 
 /// <summary>
@@ -45,14 +56,14 @@ public sealed class ContractWriter
     private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private readonly Utf8JsonWriter _json;
 
-    public ContractWriter() => _json = new Utf8JsonWriter(_buffer);
+    public ContractWriter() => _json = new Utf8JsonWriter(_buffer, ContractJson.WriterOptions);
 
-    public ReadOnlySpan<byte> Write(TracksMessage message) => Write(message, ContractJsonContext.Default.TracksMessage);
-    public ReadOnlySpan<byte> Write(EventMessage message) => Write(message, ContractJsonContext.Default.EventMessage);
-    public ReadOnlySpan<byte> Write(StateMessage message) => Write(message, ContractJsonContext.Default.StateMessage);
-    public ReadOnlySpan<byte> Write(TargetsMessage message) => Write(message, ContractJsonContext.Default.TargetsMessage);
-    public ReadOnlySpan<byte> Write(ConfigMessage message) => Write(message, ContractJsonContext.Default.ConfigMessage);
-    public ReadOnlySpan<byte> Write(Reply reply) => Write(reply, ContractJsonContext.Default.Reply);
+    public ReadOnlySpan<byte> Write(TracksMessage message) => Write(message, ContractJson.Context.TracksMessage);
+    public ReadOnlySpan<byte> Write(EventMessage message) => Write(message, ContractJson.Context.EventMessage);
+    public ReadOnlySpan<byte> Write(StateMessage message) => Write(message, ContractJson.Context.StateMessage);
+    public ReadOnlySpan<byte> Write(TargetsMessage message) => Write(message, ContractJson.Context.TargetsMessage);
+    public ReadOnlySpan<byte> Write(ConfigMessage message) => Write(message, ContractJson.Context.ConfigMessage);
+    public ReadOnlySpan<byte> Write(Reply reply) => Write(reply, ContractJson.Context.Reply);
 
     private ReadOnlySpan<byte> Write<T>(T value, JsonTypeInfo<T> info)
     {
