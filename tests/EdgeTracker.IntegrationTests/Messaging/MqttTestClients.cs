@@ -29,7 +29,7 @@ internal static class Wait
 internal sealed class MessageCollector
 {
     private readonly ConcurrentQueue<MqttMessage> _messages = new();
-    private readonly List<(int Count, TaskCompletionSource Done)> _waiters = new();
+    private readonly List<(Func<IReadOnlyList<MqttMessage>, bool> Condition, TaskCompletionSource Done)> _waiters = new();
 
     public IReadOnlyList<MqttMessage> Messages => _messages.ToArray();
 
@@ -38,7 +38,8 @@ internal sealed class MessageCollector
         _messages.Enqueue(message);
         lock (_waiters)
         {
-            foreach (var waiter in _waiters.Where(w => _messages.Count >= w.Count))
+            var messages = Messages;
+            foreach (var waiter in _waiters.Where(w => w.Condition(messages)))
             {
                 waiter.Done.TrySetResult();
             }
@@ -46,15 +47,25 @@ internal sealed class MessageCollector
         return ValueTask.CompletedTask;
     }
 
-    public Task WaitForCountAsync(int count, string what)
+    public Task WaitForCountAsync(int count, string what) => WaitForAsync(m => m.Count >= count, $"{count} message(s): {what}");
+
+    /// <summary>Waits until <paramref name="condition"/> holds for the messages received so far.</summary>
+    public async Task WaitForAsync(Func<IReadOnlyList<MqttMessage>, bool> condition, string what)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_waiters)
         {
-            _waiters.Add((count, done));
-            if (_messages.Count >= count) done.TrySetResult();
+            _waiters.Add((condition, done));
+            if (condition(Messages)) done.TrySetResult();
         }
-        return Wait.ForAsync(done.Task, $"{count} message(s): {what} (got {_messages.Count})");
+        try
+        {
+            await Wait.ForAsync(done.Task, what);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message} (got {_messages.Count})", e);
+        }
     }
 }
 

@@ -39,7 +39,8 @@ public enum CameraState
     [JsonStringEnumMemberName("stopped")] Stopped,
 }
 
-/// <summary>One target in a <see cref="TracksMessage"/>.</summary>
+/// <summary>One target in a <see cref="TracksMessage"/>. A struct, so a publisher can keep an array of them and
+/// write tracks with <see cref="ContractWriter.WriteTracks"/> without allocating.</summary>
 /// <param name="Id">The target id (<c>t1</c>, or the id given in target/set).</param>
 /// <param name="Box">Pixels in the source frame.</param>
 /// <param name="Norm">The same box divided by the frame's width and height.</param>
@@ -48,7 +49,7 @@ public enum CameraState
 /// <param name="State">tracking, uncertain or lost.</param>
 /// <param name="LatencyMs">From the frame's capture to this result.</param>
 /// <param name="Label">The label given in target/set, if any.</param>
-public sealed record TrackTarget(string Id, Box Box, Box Norm, double Score, double Confidence, TrackState State, double LatencyMs, string? Label = null);
+public readonly record struct TrackTarget(string Id, Box Box, Box Norm, double Score, double Confidence, TrackState State, double LatencyMs, string? Label = null);
 
 /// <summary><c>&lt;camera&gt;/tracks</c> (QoS 0): one frame's result.</summary>
 /// <param name="Camera">The camera's name.</param>

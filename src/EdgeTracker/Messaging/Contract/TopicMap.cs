@@ -166,3 +166,13 @@ public sealed class CameraTopics
     public string TargetClear { get; }
     public string SnapshotGet { get; }
 }
+
+/// <summary>The plain-text payloads of the retained <see cref="TopicMap.Status"/> topic.</summary>
+public static class Availability
+{
+    /// <summary>Published (retained, QoS 1) once connected.</summary>
+    public static ReadOnlySpan<byte> Online => "online"u8;
+
+    /// <summary>The last will (retained, QoS 1), and what a graceful shutdown publishes before disconnecting.</summary>
+    public static ReadOnlySpan<byte> Offline => "offline"u8;
+}

@@ -39,6 +39,7 @@ public sealed class MqttClient : IAsyncDisposable
     private readonly Dictionary<ushort, TaskCompletionSource<MqttPacket>> _pendingAcks = new();
     private ushort _lastPacketId;
     private Session? _session;
+    private bool _subscriptionsLive; // guarded by _subscriptionsLock: the current session has sent every registered filter
     private Task? _supervisor;
     private Task? _dispatcher;
     private int _started;
@@ -183,21 +184,24 @@ public sealed class MqttClient : IAsyncDisposable
         {
             throw new ArgumentException($"MQTT topic filter '{filter}' {reason}.", nameof(filter));
         }
+        Session? session;
         lock (_subscriptionsLock)
         {
             _subscriptions.Add((filter, qos, handler));
+            // Under the same lock as the session's "subscriptions restored" step: either that step sees this
+            // filter, or this call sees the connection as up and subscribes itself — never neither.
+            session = _subscriptionsLive ? _session : null;
         }
-        if (_session is { } session && _state == MqttConnectionState.Connected)
+        if (session is not null)
         {
             byte code;
             try
             {
-                code = await SubscribeOnAsync(session, [new MqttSubscription(filter, qos)], cancellationToken).ConfigureAwait(false) switch
-                {
-                    { } codes => codes[0],
-                };
+                var codes = await SubscribeOnAsync(session, [new MqttSubscription(filter, qos)], cancellationToken).ConfigureAwait(false);
+                code = codes[0];
             }
-            catch (Exception e) when (e is IOException or OperationCanceledException or MqttConnectException && !cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (e is IOException or OperationCanceledException or MqttConnectException or ObjectDisposedException
+                                      && !cancellationToken.IsCancellationRequested)
             {
                 // The connection dropped meanwhile; the subscription is sent again on reconnect.
                 return;
@@ -464,17 +468,25 @@ public sealed class MqttClient : IAsyncDisposable
         try
         {
             // Restore subscriptions before announcing the connection, so "Connected" means "commands will arrive".
-            List<MqttSubscription> wanted;
-            lock (_subscriptionsLock)
+            // Filters registered while this runs are picked up by the next round, until none is missing.
+            var sent = new HashSet<string>(StringComparer.Ordinal);
+            while (true)
             {
-                wanted = _subscriptions.GroupBy(s => s.Filter)
-                    .Select(g => new MqttSubscription(g.Key, g.Max(s => s.Qos))).ToList();
-            }
-            if (wanted.Count > 0)
-            {
-                var codes = await SubscribeOnAsync(session, wanted, session.Token).ConfigureAwait(false);
-                for (var i = 0; i < wanted.Count && i < codes.Count; i++)
+                List<MqttSubscription> wanted;
+                lock (_subscriptionsLock)
                 {
+                    wanted = _subscriptions.Where(s => !sent.Contains(s.Filter)).GroupBy(s => s.Filter)
+                        .Select(g => new MqttSubscription(g.Key, g.Max(s => s.Qos))).ToList();
+                    if (wanted.Count == 0)
+                    {
+                        _subscriptionsLive = true;
+                        break;
+                    }
+                }
+                var codes = await SubscribeOnAsync(session, wanted, session.Token).ConfigureAwait(false);
+                for (var i = 0; i < wanted.Count; i++)
+                {
+                    sent.Add(wanted[i].Filter);
                     if (codes[i] == SubAckPacket.Failure)
                     {
                         _logger.LogError("MQTT broker refused the subscription to '{Filter}'", wanted[i].Filter);
@@ -496,6 +508,10 @@ public sealed class MqttClient : IAsyncDisposable
         catch (Exception e) when (e is IOException or OperationCanceledException or MqttConnectException or ObjectDisposedException)
         {
             session.Fail(e is OperationCanceledException ? "the subscription was not acknowledged in time" : e.Message, e);
+        }
+        lock (_subscriptionsLock)
+        {
+            _subscriptionsLive = false;
         }
         session.Fail("stopped", null);
         session.Channel.Abort();
@@ -719,14 +735,35 @@ public sealed class MqttClient : IAsyncDisposable
                         return;
                     }
                 }
-                if (session.PingSentAt is null && Stopwatch.GetElapsedTime(session.LastSent, now) >= _options.KeepAlive)
+                // Ping when we have been quiet (the protocol's rule) and also when the broker has: a stream of
+                // QoS 0 tracks alone would otherwise never reveal a half-open connection.
+                if (session.PingSentAt is null
+                    && (Stopwatch.GetElapsedTime(session.LastSent, now) >= _options.KeepAlive
+                        || Stopwatch.GetElapsedTime(session.LastReceived, now) >= _options.KeepAlive))
                 {
+                    // The clock starts before the write: a write stuck behind a full socket buffer is exactly what
+                    // the timeout must catch, so this loop never waits on it.
                     session.PingSentAt = now;
-                    await session.Channel.SendAsync(EmptyPacket.PingReq, session.Token).ConfigureAwait(false);
-                    Interlocked.Increment(ref _packetsSent);
-                    session.MarkSent();
+                    _ = SendPingAsync(session);
                 }
             }
+        }
+        catch (OperationCanceledException) when (session.Token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            session.Fail($"ping failed: {e.Message}", e);
+        }
+    }
+
+    private async Task SendPingAsync(Session session)
+    {
+        try
+        {
+            await session.Channel.SendAsync(EmptyPacket.PingReq, session.Token).ConfigureAwait(false);
+            Interlocked.Increment(ref _packetsSent);
+            session.MarkSent();
         }
         catch (OperationCanceledException) when (session.Token.IsCancellationRequested)
         {

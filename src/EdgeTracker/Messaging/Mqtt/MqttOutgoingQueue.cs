@@ -85,7 +85,8 @@ internal sealed class MqttOutgoingQueue(int capacity, int reliableCapacity)
         }
         if (evicted.Buffer is not null)
         {
-            Release(evicted, new MqttMessageDroppedException(evicted.Topic!));
+            // The exception only exists for a waiter: the frame loop's drops must not allocate.
+            Release(evicted, evicted.Completion is null ? null : new MqttMessageDroppedException(evicted.Topic!));
         }
         return !ReferenceEquals(evicted.Buffer, buffer);
     }

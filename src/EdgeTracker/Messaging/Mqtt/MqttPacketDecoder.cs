@@ -106,6 +106,11 @@ public static class MqttPacketDecoder
             }
             multiplier *= 128;
         }
+        if (index > 2 && input[index - 1] == 0)
+        {
+            fault = $"{type}: remaining length is not minimally encoded";
+            return MqttDecodeStatus.Malformed;
+        }
         if (remaining > maxRemainingLength)
         {
             fault = $"{type}: remaining length {remaining} exceeds the maximum packet size {maxRemainingLength}";
@@ -226,7 +231,7 @@ public static class MqttPacketDecoder
     private static ConnectPacket DecodeConnect(ref MqttBufferReader reader)
     {
         var name = reader.ReadString("protocol name");
-        if (name != "MQTT") throw new MqttProtocolException($"protocol name '{name}' is not MQTT");
+        if (name != "MQTT") throw new MqttProtocolException($"protocol name '{Printable(name)}' is not MQTT");
         var level = reader.ReadByte("protocol level");
         if (level != 4) throw new MqttProtocolException($"protocol level {level} is not 4 (MQTT 3.1.1)");
         var flags = reader.ReadByte("connect flags");
@@ -254,6 +259,18 @@ public static class MqttPacketDecoder
         return new ConnectPacket(clientId, (flags & 0x02) != 0, keepAlive, user, password, will);
     }
 
+    /// <summary>Peer text quoted in a fault (and so in a log line): control characters escaped, length capped.</summary>
+    private static string Printable(string text)
+    {
+        var builder = new System.Text.StringBuilder();
+        foreach (var c in text.Length > 64 ? text[..64] : text)
+        {
+            if (char.IsControl(c)) builder.Append($"\\x{(int)c:x2}");
+            else builder.Append(c);
+        }
+        return text.Length > 64 ? builder.Append('…').ToString() : builder.ToString();
+    }
+
     private static ushort ReadPacketId(ref MqttBufferReader reader)
     {
         var id = reader.ReadUInt16("packet identifier");
@@ -264,7 +281,7 @@ public static class MqttPacketDecoder
     private static string ReadFilter(ref MqttBufferReader reader)
     {
         var filter = reader.ReadString("topic filter");
-        if (!MqttTopic.IsValidFilter(filter, out var reason)) throw new MqttProtocolException($"topic filter '{filter}' {reason}");
+        if (!MqttTopic.IsValidFilter(filter, out var reason)) throw new MqttProtocolException($"topic filter '{Printable(filter)}' {reason}");
         return filter;
     }
 }

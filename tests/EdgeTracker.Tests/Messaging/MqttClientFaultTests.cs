@@ -1,0 +1,146 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using EdgeTracker.Messaging.Mqtt;
+
+namespace EdgeTracker.Tests.Messaging;
+
+/// <summary>
+/// The client against a scripted peer on loopback TCP: the faults a real broker never produces (malformed packets,
+/// silence) — the only place a fake stands in for mosquitto, at the byte level.
+/// </summary>
+public sealed class MqttClientFaultTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(30);
+
+    /// <summary>A TCP listener that hands each accepted connection to the test.</summary>
+    private sealed class ScriptedPeer : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+
+        public ScriptedPeer() => _listener.Start();
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public async Task<(Socket Socket, MqttPacket Connect)> AcceptAsync()
+        {
+            var socket = await _listener.AcceptSocketAsync().WaitAsync(Long);
+            var buffer = new List<byte>();
+            var chunk = new byte[512];
+            while (true)
+            {
+                var status = MqttPacketDecoder.TryDecode(buffer.ToArray(), 65536, out var packet, out _, out var fault);
+                if (status == MqttDecodeStatus.Complete) return (socket, packet!);
+                Assert.NotEqual(MqttDecodeStatus.Malformed, status);
+                var read = await socket.ReceiveAsync(chunk.AsMemory()).AsTask().WaitAsync(Long);
+                Assert.True(read > 0, "client closed before sending CONNECT");
+                buffer.AddRange(chunk.AsSpan(0, read).ToArray());
+            }
+        }
+
+        public void Dispose() => _listener.Stop();
+    }
+
+    private static MqttClientOptions Options(int port) => new()
+    {
+        Host = "127.0.0.1",
+        Port = port,
+        ClientId = "fault-test",
+        ConnectTimeout = TimeSpan.FromSeconds(20),
+        ReconnectMinDelay = TimeSpan.FromMilliseconds(100),
+        ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
+        MaxPacketSize = 4096,
+    };
+
+    [Fact]
+    public async Task A_malformed_CONNACK_fails_the_connect_with_the_fault_named()
+    {
+        using var peer = new ScriptedPeer();
+        await using var client = new MqttClient(Options(peer.Port));
+        var connecting = client.ConnectAsync(TestContext.Current.CancellationToken);
+        var (socket, connect) = await peer.AcceptAsync();
+        using (socket)
+        {
+            Assert.Equal("fault-test", Assert.IsType<ConnectPacket>(connect).ClientId);
+            await socket.SendAsync(Convert.FromHexString("20020009"));
+            var error = await Assert.ThrowsAsync<MqttConnectException>(() => connecting.WaitAsync(Long, TestContext.Current.CancellationToken));
+            Assert.Contains("unknown return code 9", error.Message);
+        }
+    }
+
+    [Fact]
+    public async Task An_oversized_packet_closes_the_connection_with_the_fault_named_and_the_client_reconnects()
+    {
+        using var peer = new ScriptedPeer();
+        await using var client = new MqttClient(Options(peer.Port));
+        var disconnected = Channel.CreateUnbounded<MqttDisconnectedEventArgs>();
+        client.Disconnected += (_, e) => disconnected.Writer.TryWrite(e);
+        var connecting = client.ConnectAsync(TestContext.Current.CancellationToken);
+        var (first, _) = await peer.AcceptAsync();
+        using (first)
+        {
+            await first.SendAsync(Convert.FromHexString("20020000"));
+            await connecting.WaitAsync(Long, TestContext.Current.CancellationToken);
+            // A PUBLISH announcing 256 MB: refused from the header, before any body byte is awaited or buffered.
+            await first.SendAsync(Convert.FromHexString("30FFFFFF7F"));
+            var lost = await disconnected.Reader.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Long, TestContext.Current.CancellationToken);
+            Assert.Equal("protocol violation: Publish: remaining length 268435455 exceeds the maximum packet size 4096", lost.Reason);
+            Assert.IsType<MqttProtocolException>(lost.Exception);
+            Assert.Equal(1, client.GetCounters().ProtocolErrors);
+        }
+        var (second, connect) = await peer.AcceptAsync();
+        using (second)
+        {
+            Assert.IsType<ConnectPacket>(connect);
+            Assert.Equal(1, client.GetCounters().ProtocolErrors);
+        }
+    }
+
+    [Fact]
+    public async Task A_silent_broker_is_detected_by_the_ping_timeout()
+    {
+        using var peer = new ScriptedPeer();
+        await using var client = new MqttClient(Options(peer.Port) with { KeepAlive = TimeSpan.FromSeconds(1), PingTimeout = TimeSpan.FromSeconds(1) });
+        var disconnected = Channel.CreateUnbounded<MqttDisconnectedEventArgs>();
+        client.Disconnected += (_, e) => disconnected.Writer.TryWrite(e);
+        var connecting = client.ConnectAsync(TestContext.Current.CancellationToken);
+        var (socket, _) = await peer.AcceptAsync();
+        using (socket)
+        {
+            await socket.SendAsync(Convert.FromHexString("20020000"));
+            await connecting.WaitAsync(Long, TestContext.Current.CancellationToken);
+            // The peer reads (so TCP stays healthy) but never answers PINGREQ.
+            var lost = await disconnected.Reader.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Long, TestContext.Current.CancellationToken);
+            Assert.StartsWith("ping timeout", lost.Reason);
+        }
+    }
+
+    [Fact]
+    public async Task While_disconnected_QoS_0_is_dropped_oldest_first_and_QoS_1_is_refused_when_full_both_counted()
+    {
+        await using var client = new MqttClient(Options(1) with { QueueCapacity = 3, ReliableQueueCapacity = 2 });
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(client.TryEnqueue("t/tracks", [(byte)i], MqttQos.AtMostOnce));
+        }
+        Assert.True(client.TryEnqueue("t/events", [1], MqttQos.AtLeastOnce));
+        Assert.True(client.TryEnqueue("t/events", [2], MqttQos.AtLeastOnce));
+        Assert.False(client.TryEnqueue("t/events", [3], MqttQos.AtLeastOnce));
+        var counters = client.GetCounters();
+        Assert.Equal(3, counters.QueueDepth);
+        Assert.Equal(2, counters.Dropped);
+        Assert.Equal(2, counters.ReliableQueueDepth);
+        Assert.Equal(1, counters.ReliableRefused);
+    }
+
+    [Fact]
+    public void Options_are_validated_with_the_offending_setting_named()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new MqttClient(Options(70000)));
+        Assert.Contains("Port must be 1..65535, got 70000", error.Message);
+        error = Assert.Throws<ArgumentException>(() => new MqttClient(Options(1883) with { Password = "x" }));
+        Assert.Contains("Password needs a UserName", error.Message);
+        error = Assert.Throws<ArgumentException>(() => new MqttClient(Options(1883) with { Will = new MqttWill("a/#", default) }));
+        Assert.Contains("Will topic contains a wildcard", error.Message);
+    }
+}
