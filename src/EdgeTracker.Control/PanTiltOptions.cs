@@ -112,6 +112,8 @@ public sealed record PanTiltOptions
             Check(Finite(Gains.DeadBandDeg) && Gains.DeadBandDeg is >= 0 and <= 10, "gains.deadBandDeg", $"{Gains.DeadBandDeg}° is outside 0..10°.");
             Check(Finite(Gains.MaxSlewDegPerSecond) && Gains.MaxSlewDegPerSecond > 0 && Gains.MaxSlewDegPerSecond <= 2000, "gains.maxSlewDegPerSecond", $"{Gains.MaxSlewDegPerSecond} deg/s is outside 0 (exclusive)..2000.");
             Check(Finite(Gains.MaxCorrectionPerFrame) && Gains.MaxCorrectionPerFrame is > 0 and <= 1, "gains.maxCorrectionPerFrame", $"{Gains.MaxCorrectionPerFrame} is outside 0 (exclusive)..1.");
+            Check(Finite(Gains.IntegralZoneDeg) && Gains.IntegralZoneDeg >= 0, "gains.integralZoneDeg", $"{Gains.IntegralZoneDeg}° cannot be negative.");
+            Check(Finite(Gains.DeadBandIntegralDecaySeconds) && Gains.DeadBandIntegralDecaySeconds >= 0, "gains.deadBandIntegralDecaySeconds", $"{Gains.DeadBandIntegralDecaySeconds} s cannot be negative.");
             Check(Finite(Gains.IntegralLimitDegPerSecond) && Gains.IntegralLimitDegPerSecond >= 0, "gains.integralLimitDegPerSecond", $"{Gains.IntegralLimitDegPerSecond} deg/s cannot be negative.");
         }
 

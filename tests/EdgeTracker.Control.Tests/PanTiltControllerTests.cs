@@ -228,11 +228,11 @@ public sealed class PanTiltControllerTests
     [Fact]
     public void Gains_are_per_second_so_the_frame_rate_does_not_change_the_motion()
     {
-        // A constant 2° error held for one second, at 30 and at 60 frames a second.
+        // A constant 1.5° error held for one second, at 30 and at 60 frames a second.
         double PanAfterOneSecond(double fps)
         {
             using var controller = Create();
-            var x = 320 + 320 * Math.Tan(2 * Math.PI / 180);
+            var x = 320 + 320 * Math.Tan(1.5 * Math.PI / 180);
             for (var i = 0; i <= fps; i++)
             {
                 Frame(controller, Seen(x, 240), fps);
@@ -242,7 +242,9 @@ public sealed class PanTiltControllerTests
 
         var at30 = PanAfterOneSecond(30);
         var at60 = PanAfterOneSecond(60);
-        Assert.InRange(at30, 50, 70); // ∫ (Kp·e + Ki·e·t) dt = 30 + 30 = 60°
+        var gains = Options.Gains;
+        var expected = gains.Kp * 1.5 + gains.Ki * 1.5 / 2; // ∫₀¹ (Kp·e + Ki·e·t) dt
+        Assert.InRange(at30, 0.9 * expected, 1.1 * expected);
         Assert.InRange(at60 - at30, -3, 3);
     }
 

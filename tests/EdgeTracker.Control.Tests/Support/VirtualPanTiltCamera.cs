@@ -11,9 +11,10 @@ namespace EdgeTracker.Control.Tests.Support;
 /// pinhole model as the controller: (W/2 + fx·tan(pan), H/2 − fy·tan(tilt)). The controller only sees the target's
 /// position inside the window (and nothing when it is outside), at the sequence's frame times; the servos move
 /// toward each command at their maximum speed, starting <see cref="LatencyFrames"/> frame(s) after the frame that
-/// produced it (the tracker's processing delay).
+/// produced it (the tracker's processing delay). The reported position carries seeded Gaussian jitter of
+/// <see cref="JitterPixels"/> (σ), as a real tracker's box does; distances are measured from the true position.
 /// </summary>
-internal sealed class VirtualPanTiltCamera
+public sealed class VirtualPanTiltCamera
 {
     public enum HeadKind
     {
@@ -26,8 +27,9 @@ internal sealed class VirtualPanTiltCamera
         Pca9685Simulated,
     }
 
-    public VirtualPanTiltCamera(GroundTruth sequence, PanTiltOptions options, int latencyFrames = 1)
+    public VirtualPanTiltCamera(GroundTruth sequence, PanTiltOptions options, int latencyFrames = 1, double jitterPixels = 2)
     {
+        JitterPixels = jitterPixels;
         Sequence = sequence;
         WindowWidth = sequence.Width / 2;
         WindowHeight = sequence.Height / 2;
@@ -50,6 +52,7 @@ internal sealed class VirtualPanTiltCamera
     public int WindowWidth { get; }
     public int WindowHeight { get; }
     public int LatencyFrames { get; }
+    public double JitterPixels { get; }
 
     /// <summary>Where a world point appears in the window when the head is at (pan, tilt).</summary>
     public (double X, double Y) InWindow((double X, double Y) world, double panDeg, double tiltDeg)
@@ -81,6 +84,8 @@ internal sealed class VirtualPanTiltCamera
         var panTrace = new double[frames];
         var visibleFrames = 0;
         var dt = 1 / Sequence.FramesPerSecond;
+        var random = new Random(20261121);
+        double Jitter() => JitterPixels * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
         for (var k = 0; k < frames; k++)
         {
             var timestamp = ManualTimeProvider.Ticks(10 + k * dt);
@@ -92,7 +97,7 @@ internal sealed class VirtualPanTiltCamera
                 distances.Add(Math.Sqrt(Math.Pow(seen.X - WindowWidth / 2.0, 2) + Math.Pow(seen.Y - WindowHeight / 2.0, 2)));
                 if (seen.X >= 0 && seen.X < WindowWidth && seen.Y >= 0 && seen.Y < WindowHeight)
                 {
-                    observation = TargetObservation.Seen(seen.X, seen.Y, WindowWidth, WindowHeight, timestamp);
+                    observation = TargetObservation.Seen(seen.X + Jitter(), seen.Y + Jitter(), WindowWidth, WindowHeight, timestamp);
                     visibleFrames++;
                 }
             }
