@@ -60,7 +60,11 @@ public sealed class ClosedLoopTests
 
         Report(camera, bound, ("on", on), ("off", off));
         Assert.True(on.ShareWithin(bound) >= 0.90, $"control on: {on.ShareWithin(bound):P1} within {bound:0} px");
-        Assert.True(off.ShareWithin(bound) <= 0.50, $"control off: {off.ShareWithin(bound):P1} within {bound:0} px");
+        // The walker stays near its start for the first third of the clip, so uncontrolled it is still "centred" about
+        // half the time; what control changes is everything after: the off run's p90 is several times the on run's.
+        Assert.True(off.ShareWithin(bound) <= 0.55, $"control off: {off.ShareWithin(bound):P1} within {bound:0} px");
+        Assert.True(off.Percentile(0.9) > 4 * on.Percentile(0.9),
+            $"control off p90 {off.Percentile(0.9):0.0} px is not far beyond control on p90 {on.Percentile(0.9):0.0} px");
         // Hidden from frame 91 (index 90); one frame of latency later the head holds exactly still until it reappears.
         var held = on.PanTrace[92..125];
         Assert.All(held, pan => Assert.Equal(held[0], pan));
