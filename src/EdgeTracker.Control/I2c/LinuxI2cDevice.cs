@@ -24,8 +24,11 @@ public sealed unsafe class LinuxI2cDevice : II2cDevice
     {
     }
 
-    /// <summary>Opens a given device node; lets tests exercise the error paths on files that are not I2C buses.</summary>
-    internal LinuxI2cDevice(string devicePath, int busId, int address)
+    /// <summary>
+    /// Opens a given device node; lets tests exercise the native paths on files that are not I2C buses
+    /// (<paramref name="bindAddress"/> false skips the I2C_SLAVE ioctl, which only an I2C adapter accepts).
+    /// </summary>
+    internal LinuxI2cDevice(string devicePath, int busId, int address, bool bindAddress = true)
     {
         if (address is < 0x08 or > 0x77)
         {
@@ -43,7 +46,7 @@ public sealed unsafe class LinuxI2cDevice : II2cDevice
             throw Error($"cannot open {devicePath}", errno);
         }
         _fd = new I2cFileHandle(fd);
-        if (I2cDevNative.Ioctl(_fd, I2cDevNative.I2C_SLAVE, address) < 0)
+        if (bindAddress && I2cDevNative.Ioctl(_fd, I2cDevNative.I2C_SLAVE, address) < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             _fd.Dispose();
