@@ -3,7 +3,8 @@ namespace EdgeTracker.Control;
 /// <summary>
 /// One axis of the velocity-form PI(D) loop. Input is the angle error and the real frame interval; output is an
 /// angular rate, already limited to the range the caller allows this step (slew and soft limits). Anti-windup:
-/// the integral is clamped, and it only accumulates when the output is not saturated in the error's direction.
+/// the integral is clamped, learns only errors within the integral zone, does not accumulate while the output is
+/// saturated in the error's direction, and fades inside the dead band. See <see cref="PanTiltGains"/>.
 /// </summary>
 internal sealed class PidAxis
 {
