@@ -304,20 +304,20 @@ public sealed class PanTiltControllerWatchdogTests
     [Fact]
     public void Create_builds_the_configured_head_enabled_and_its_watchdog_parks_a_stalled_loop()
     {
-        var options = new PanTiltOptions { Enabled = true, Driver = "pca9685", FrameTimeoutSeconds = 0.3 };
+        // 2 s: long enough that a loaded machine cannot stall between the frames and the Tracking check.
+        var options = new PanTiltOptions { Enabled = true, Driver = "pca9685", FrameTimeoutSeconds = 2 };
         Pca9685Simulator? chip = null;
         using var controller = PanTiltController.Create(options, (bus, address) => chip = new Pca9685Simulator(bus, address));
         Assert.IsType<Pca9685PanTiltHead>(controller.Head);
         Assert.Equal(PanTiltState.Idle, controller.State);
 
-        var start = System.Diagnostics.Stopwatch.GetTimestamp();
-        controller.Update(TargetObservation.Seen(600, 100, 640, 480, start));
-        controller.Update(TargetObservation.Seen(600, 100, 640, 480, start + System.Diagnostics.Stopwatch.Frequency / 30));
+        controller.Update(TargetObservation.Seen(600, 100, 640, 480, System.Diagnostics.Stopwatch.GetTimestamp() - System.Diagnostics.Stopwatch.Frequency / 30));
+        controller.Update(TargetObservation.Seen(600, 100, 640, 480, System.Diagnostics.Stopwatch.GetTimestamp()));
         Assert.Equal(PanTiltState.Tracking, controller.State);
         Assert.True(controller.Status.PanDeg > 0);
 
-        // No more frames: the watchdog timer (every 100 ms) must notice within the timeout; allow a loaded machine 20 s.
-        Assert.True(SpinWait.SpinUntil(() => controller.State == PanTiltState.Parked, TimeSpan.FromSeconds(20)),
+        // No more frames: the watchdog timer (every 100 ms) parks the head after 2 s; allow a loaded machine 30 s.
+        Assert.True(SpinWait.SpinUntil(() => controller.State == PanTiltState.Parked, TimeSpan.FromSeconds(30)),
             $"still {controller.State} long after the frame timeout");
         Assert.Equal(0, controller.Status.PanDeg);
         Assert.InRange(chip!.PulseWidthMicroseconds(0), 1495, 1505);
