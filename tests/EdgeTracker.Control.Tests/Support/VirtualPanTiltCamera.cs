@@ -62,7 +62,12 @@ public sealed class VirtualPanTiltCamera
         return (world.X - centreX + WindowWidth / 2.0, world.Y - centreY + WindowHeight / 2.0);
     }
 
-    public Run Fly(HeadKind kind)
+    /// <summary>Runs the sequence once.</summary>
+    /// <param name="kind">What drives the head.</param>
+    /// <param name="timingJitter">Capture times wander by up to ± this share of a frame interval (a live camera).</param>
+    /// <param name="dropShare">This share of frames is never processed (a live source's latest-frame slot drops them):
+    /// the controller sees a longer interval, the servos keep moving toward the last command.</param>
+    public Run Fly(HeadKind kind, double timingJitter = 0, double dropShare = 0)
     {
         var pan = new Servo(Options.Pan);
         var tilt = new Servo(Options.Tilt);
@@ -85,10 +90,17 @@ public sealed class VirtualPanTiltCamera
         var visibleFrames = 0;
         var dt = 1 / Sequence.FramesPerSecond;
         var random = new Random(20261121);
+        var timing = new Random(1121);
         double Jitter() => JitterPixels * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        var times = new double[frames + 1];
+        for (var k = 0; k <= frames; k++)
+        {
+            times[k] = 10 + (k + timingJitter * (2 * timing.NextDouble() - 1)) * dt;
+        }
         for (var k = 0; k < frames; k++)
         {
-            var timestamp = ManualTimeProvider.Ticks(10 + k * dt);
+            var timestamp = ManualTimeProvider.Ticks(times[k]);
+            var dropped = k > 0 && timing.NextDouble() < dropShare;
             var truth = Sequence.Centres[k];
             var observation = TargetObservation.Lost(WindowWidth, WindowHeight, timestamp);
             if (truth is { } world)
@@ -102,7 +114,10 @@ public sealed class VirtualPanTiltCamera
                 }
             }
             panTrace[k] = physicalPan;
-            controller?.Update(observation);
+            if (!dropped)
+            {
+                controller?.Update(observation);
+            }
             commands[k] = kind switch
             {
                 HeadKind.None => (pan.HomeDeg, tilt.HomeDeg),
@@ -111,8 +126,8 @@ public sealed class VirtualPanTiltCamera
             };
             // Between this frame and the next, the servos turn toward the command of LatencyFrames ago.
             var active = k - LatencyFrames >= 0 ? commands[k - LatencyFrames] : (pan.HomeDeg, tilt.HomeDeg);
-            physicalPan = pan.StepToward(physicalPan, active.Item1, dt);
-            physicalTilt = tilt.StepToward(physicalTilt, active.Item2, dt);
+            physicalPan = pan.StepToward(physicalPan, active.Item1, times[k + 1] - times[k]);
+            physicalTilt = tilt.StepToward(physicalTilt, active.Item2, times[k + 1] - times[k]);
         }
         return new Run(distances, visibleFrames, panTrace, chip?.Violations ?? [], controller?.Status.HeadErrors ?? 0);
     }
