@@ -1,3 +1,4 @@
+using EdgeTracker.Control.Pwm;
 using EdgeTracker.Control.Servos;
 
 namespace EdgeTracker.Control;
@@ -21,13 +22,13 @@ public sealed record PanTiltOptions
     public int Bus { get; init; } = 7;
 
     /// <summary>PCA9685 7-bit address (0x40 with no address jumpers).</summary>
-    public int Address { get; init; } = Pca9685.Pca9685.DefaultAddress;
+    public int Address { get; init; } = Pca9685.DefaultAddress;
 
     /// <summary>Servo PWM frequency, Hz.</summary>
     public double PwmFrequencyHz { get; init; } = 50;
 
     /// <summary>The PCA9685 oscillator's measured frequency, Hz (calibration; nominal 25 MHz).</summary>
-    public double OscillatorHz { get; init; } = Pca9685.Pca9685.NominalOscillatorHz;
+    public double OscillatorHz { get; init; } = Pca9685.NominalOscillatorHz;
 
     /// <summary>The pan servo.</summary>
     public ServoOptions Pan { get; init; } = new() { Channel = 0 };
@@ -81,7 +82,7 @@ public sealed record PanTiltOptions
         if (frequencyOk && Finite(OscillatorHz) && OscillatorHz > 0)
         {
             var prescale = Math.Round(OscillatorHz / (4096 * PwmFrequencyHz)) - 1;
-            if (prescale is < Pca9685.Pca9685.MinPrescale or > Pca9685.Pca9685.MaxPrescale)
+            if (prescale is < Pca9685.MinPrescale or > Pca9685.MaxPrescale)
             {
                 Check(false, "pwmFrequencyHz", $"{PwmFrequencyHz} Hz needs prescale {prescale}, outside the chip's 3..255.");
             }
@@ -134,7 +135,7 @@ public sealed record PanTiltOptions
             return;
         }
         static bool Finite(double v) => double.IsFinite(v);
-        check(servo.Channel is >= 0 and < Pca9685.Pca9685.ChannelCount, $"{name}.channel", $"{servo.Channel} is not a PCA9685 channel (0..15).");
+        check(servo.Channel is >= 0 and < Pca9685.ChannelCount, $"{name}.channel", $"{servo.Channel} is not a PCA9685 channel (0..15).");
         check(Finite(servo.MinPulseUs) && servo.MinPulseUs > 0, $"{name}.minPulseUs", $"{servo.MinPulseUs} µs must be positive.");
         check(Finite(servo.MaxPulseUs) && servo.MaxPulseUs > servo.MinPulseUs && servo.MaxPulseUs < periodUs, $"{name}.maxPulseUs",
             $"{servo.MaxPulseUs} µs must be above minPulseUs ({servo.MinPulseUs}) and below the PWM period ({periodUs:0} µs).");

@@ -1,5 +1,5 @@
 using EdgeTracker.Control.I2c;
-using EdgeTracker.Control.Pca9685;
+using EdgeTracker.Control.Pwm;
 using EdgeTracker.Control.Tests.Support;
 
 namespace EdgeTracker.Control.Tests;

@@ -1,6 +1,6 @@
 using EdgeTracker.Control.Geometry;
 using EdgeTracker.Control.Heads;
-using EdgeTracker.Control.Pca9685;
+using EdgeTracker.Control.Pwm;
 using EdgeTracker.Control.Servos;
 
 namespace EdgeTracker.Control.Tests.Support;

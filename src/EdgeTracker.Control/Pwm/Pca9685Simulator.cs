@@ -1,6 +1,6 @@
 using EdgeTracker.Control.I2c;
 
-namespace EdgeTracker.Control.Pca9685;
+namespace EdgeTracker.Control.Pwm;
 
 /// <summary>
 /// A register-level PCA9685 behind the <see cref="II2cDevice"/> interface, for tests and for running the real
