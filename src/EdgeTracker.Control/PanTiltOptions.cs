@@ -1,3 +1,4 @@
+using EdgeTracker.Control.Pwm;
 using EdgeTracker.Control.Servos;
 
 namespace EdgeTracker.Control;
@@ -21,13 +22,13 @@ public sealed record PanTiltOptions
     public int Bus { get; init; } = 7;
 
     /// <summary>PCA9685 7-bit address (0x40 with no address jumpers).</summary>
-    public int Address { get; init; } = Pca9685.Pca9685.DefaultAddress;
+    public int Address { get; init; } = Pca9685.DefaultAddress;
 
     /// <summary>Servo PWM frequency, Hz.</summary>
     public double PwmFrequencyHz { get; init; } = 50;
 
     /// <summary>The PCA9685 oscillator's measured frequency, Hz (calibration; nominal 25 MHz).</summary>
-    public double OscillatorHz { get; init; } = Pca9685.Pca9685.NominalOscillatorHz;
+    public double OscillatorHz { get; init; } = Pca9685.NominalOscillatorHz;
 
     /// <summary>The pan servo.</summary>
     public ServoOptions Pan { get; init; } = new() { Channel = 0 };
@@ -81,7 +82,7 @@ public sealed record PanTiltOptions
         if (frequencyOk && Finite(OscillatorHz) && OscillatorHz > 0)
         {
             var prescale = Math.Round(OscillatorHz / (4096 * PwmFrequencyHz)) - 1;
-            if (prescale is < Pca9685.Pca9685.MinPrescale or > Pca9685.Pca9685.MaxPrescale)
+            if (prescale is < Pca9685.MinPrescale or > Pca9685.MaxPrescale)
             {
                 Check(false, "pwmFrequencyHz", $"{PwmFrequencyHz} Hz needs prescale {prescale}, outside the chip's 3..255.");
             }
@@ -112,6 +113,8 @@ public sealed record PanTiltOptions
             Check(Finite(Gains.DeadBandDeg) && Gains.DeadBandDeg is >= 0 and <= 10, "gains.deadBandDeg", $"{Gains.DeadBandDeg}° is outside 0..10°.");
             Check(Finite(Gains.MaxSlewDegPerSecond) && Gains.MaxSlewDegPerSecond > 0 && Gains.MaxSlewDegPerSecond <= 2000, "gains.maxSlewDegPerSecond", $"{Gains.MaxSlewDegPerSecond} deg/s is outside 0 (exclusive)..2000.");
             Check(Finite(Gains.MaxCorrectionPerFrame) && Gains.MaxCorrectionPerFrame is > 0 and <= 1, "gains.maxCorrectionPerFrame", $"{Gains.MaxCorrectionPerFrame} is outside 0 (exclusive)..1.");
+            Check(Finite(Gains.IntegralZoneDeg) && Gains.IntegralZoneDeg >= 0, "gains.integralZoneDeg", $"{Gains.IntegralZoneDeg}° cannot be negative.");
+            Check(Finite(Gains.DeadBandIntegralDecaySeconds) && Gains.DeadBandIntegralDecaySeconds >= 0, "gains.deadBandIntegralDecaySeconds", $"{Gains.DeadBandIntegralDecaySeconds} s cannot be negative.");
             Check(Finite(Gains.IntegralLimitDegPerSecond) && Gains.IntegralLimitDegPerSecond >= 0, "gains.integralLimitDegPerSecond", $"{Gains.IntegralLimitDegPerSecond} deg/s cannot be negative.");
         }
 
@@ -132,7 +135,7 @@ public sealed record PanTiltOptions
             return;
         }
         static bool Finite(double v) => double.IsFinite(v);
-        check(servo.Channel is >= 0 and < Pca9685.Pca9685.ChannelCount, $"{name}.channel", $"{servo.Channel} is not a PCA9685 channel (0..15).");
+        check(servo.Channel is >= 0 and < Pca9685.ChannelCount, $"{name}.channel", $"{servo.Channel} is not a PCA9685 channel (0..15).");
         check(Finite(servo.MinPulseUs) && servo.MinPulseUs > 0, $"{name}.minPulseUs", $"{servo.MinPulseUs} µs must be positive.");
         check(Finite(servo.MaxPulseUs) && servo.MaxPulseUs > servo.MinPulseUs && servo.MaxPulseUs < periodUs, $"{name}.maxPulseUs",
             $"{servo.MaxPulseUs} µs must be above minPulseUs ({servo.MinPulseUs}) and below the PWM period ({periodUs:0} µs).");

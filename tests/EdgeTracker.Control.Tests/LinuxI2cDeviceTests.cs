@@ -51,4 +51,37 @@ public sealed class LinuxI2cDeviceTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new LinuxI2cDevice(-2, 0x40));
         Assert.Equal(-2, error.ActualValue);
     }
+
+    [Fact]
+    public void Write_goes_through_write_2_and_a_failing_write_carries_the_errno_text()
+    {
+        using (var sink = new LinuxI2cDevice("/dev/null", 5, 0x40, bindAddress: false))
+        {
+            sink.Write([0x06, 0x00, 0x00, 0xDC, 0x05]); // accepted whole
+        }
+        using var full = new LinuxI2cDevice("/dev/full", 5, 0x40, bindAddress: false);
+        var error = Assert.Throws<I2cException>(() => full.Write([0x06, 0x00, 0x00, 0xDC, 0x05]));
+        Assert.Equal(28, error.Errno); // ENOSPC: /dev/full refuses every write
+        Assert.Contains("write of 5 byte(s) failed", error.Message);
+        Assert.Contains("No space left on device", error.Message);
+    }
+
+    [Fact]
+    public void WriteRead_is_one_I2C_RDWR_transfer_and_its_failure_names_it()
+    {
+        using var device = new LinuxI2cDevice("/dev/null", 5, 0x40, bindAddress: false);
+        var read = new byte[4];
+        var error = Assert.Throws<I2cException>(() => device.WriteRead([0x06], read));
+        Assert.Equal(25, error.Errno);
+        Assert.Contains("ioctl I2C_RDWR", error.Message);
+    }
+
+    [Fact]
+    public void Using_a_disposed_device_throws_instead_of_touching_a_reused_descriptor()
+    {
+        var device = new LinuxI2cDevice("/dev/null", 5, 0x40, bindAddress: false);
+        device.Dispose();
+        device.Dispose(); // twice is harmless
+        Assert.Throws<ObjectDisposedException>(() => device.Write([1]));
+    }
 }

@@ -1,6 +1,6 @@
 using EdgeTracker.Control.Heads;
 using EdgeTracker.Control.I2c;
-using EdgeTracker.Control.Pca9685;
+using EdgeTracker.Control.Pwm;
 using EdgeTracker.Control.Servos;
 using EdgeTracker.Control.Tests.Support;
 
@@ -228,11 +228,11 @@ public sealed class PanTiltControllerTests
     [Fact]
     public void Gains_are_per_second_so_the_frame_rate_does_not_change_the_motion()
     {
-        // A constant 2° error held for one second, at 30 and at 60 frames a second.
+        // A constant 1.5° error held for one second, at 30 and at 60 frames a second.
         double PanAfterOneSecond(double fps)
         {
             using var controller = Create();
-            var x = 320 + 320 * Math.Tan(2 * Math.PI / 180);
+            var x = 320 + 320 * Math.Tan(1.5 * Math.PI / 180);
             for (var i = 0; i <= fps; i++)
             {
                 Frame(controller, Seen(x, 240), fps);
@@ -242,7 +242,9 @@ public sealed class PanTiltControllerTests
 
         var at30 = PanAfterOneSecond(30);
         var at60 = PanAfterOneSecond(60);
-        Assert.InRange(at30, 50, 70); // ∫ (Kp·e + Ki·e·t) dt = 30 + 30 = 60°
+        var gains = Options.Gains;
+        var expected = gains.Kp * 1.5 + gains.Ki * 1.5 / 2; // ∫₀¹ (Kp·e + Ki·e·t) dt
+        Assert.InRange(at30, 0.9 * expected, 1.1 * expected);
         Assert.InRange(at60 - at30, -3, 3);
     }
 
@@ -293,5 +295,43 @@ public sealed class PanTiltControllerTests
             _clock.Advance(1 / 30.0);
         }
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+}
+
+/// <summary>The factory and the timer-driven watchdog, on the real clock.</summary>
+public sealed class PanTiltControllerWatchdogTests
+{
+    [Fact]
+    public void Create_builds_the_configured_head_enabled_and_its_watchdog_parks_a_stalled_loop()
+    {
+        // 2 s: long enough that a loaded machine cannot stall between the frames and the Tracking check.
+        var options = new PanTiltOptions { Enabled = true, Driver = "pca9685", FrameTimeoutSeconds = 2 };
+        Pca9685Simulator? chip = null;
+        using var controller = PanTiltController.Create(options, (bus, address) => chip = new Pca9685Simulator(bus, address));
+        Assert.IsType<Pca9685PanTiltHead>(controller.Head);
+        Assert.Equal(PanTiltState.Idle, controller.State);
+
+        controller.Update(TargetObservation.Seen(600, 100, 640, 480, System.Diagnostics.Stopwatch.GetTimestamp() - System.Diagnostics.Stopwatch.Frequency / 30));
+        controller.Update(TargetObservation.Seen(600, 100, 640, 480, System.Diagnostics.Stopwatch.GetTimestamp()));
+        Assert.Equal(PanTiltState.Tracking, controller.State);
+        Assert.True(controller.Status.PanDeg > 0);
+
+        // No more frames: the watchdog timer (every 100 ms) parks the head after 2 s; allow a loaded machine 30 s.
+        Assert.True(SpinWait.SpinUntil(() => controller.State == PanTiltState.Parked, TimeSpan.FromSeconds(30)),
+            $"still {controller.State} long after the frame timeout");
+        Assert.Equal(0, controller.Status.PanDeg);
+        Assert.InRange(chip!.PulseWidthMicroseconds(0), 1495, 1505);
+        Assert.Empty(chip.Violations);
+    }
+
+    [Fact]
+    public void Create_refuses_invalid_options_before_touching_any_bus()
+    {
+        var opened = false;
+        var error = Assert.Throws<ArgumentException>(() => PanTiltController.Create(
+            new PanTiltOptions { Driver = "pca9685", Pan = new() { Channel = 20 } },
+            (bus, address) => { opened = true; return new Pca9685Simulator(bus, address); }));
+        Assert.Contains("panTilt.pan.channel", error.Message);
+        Assert.False(opened);
     }
 }

@@ -1,6 +1,6 @@
 using EdgeTracker.Control.Heads;
 using EdgeTracker.Control.I2c;
-using EdgeTracker.Control.Pca9685;
+using EdgeTracker.Control.Pwm;
 using EdgeTracker.Control.Servos;
 using EdgeTracker.Control.Tests.Support;
 

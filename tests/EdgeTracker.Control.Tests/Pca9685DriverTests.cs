@@ -1,6 +1,6 @@
 using EdgeTracker.Control.I2c;
-using EdgeTracker.Control.Pca9685;
-using Driver = EdgeTracker.Control.Pca9685.Pca9685;
+using EdgeTracker.Control.Pwm;
+using Driver = EdgeTracker.Control.Pwm.Pca9685;
 
 namespace EdgeTracker.Control.Tests;
 

@@ -1,5 +1,6 @@
 using EdgeTracker.Control.I2c;
-using EdgeTracker.Control.Pca9685;
+using EdgeTracker.Control.Pwm;
+using EdgeTracker.Control.Tests.Support;
 
 namespace EdgeTracker.Control.Tests;
 
@@ -44,16 +45,24 @@ public sealed class Pca9685SimulatorTests
     [Fact]
     public void Restart_written_right_after_wake_is_recorded_as_too_early()
     {
-        var chip = new Pca9685Simulator();
+        var clock = new ManualTimeProvider();
+        var chip = new Pca9685Simulator(time: clock);
         chip.Write([Mode1, 0x21]); // awake, auto-increment
         chip.Write([Led0, 0, 0, 0xDC, 0x05]);
         chip.Write([Mode1, 0x31]); // sleep with PWM running: RESTART gets set
         Assert.Equal(0x80, chip.Register(Pca9685Register.Mode1) & 0x80);
 
         chip.Write([Mode1, 0x21]);
-        chip.Write([Mode1, 0xA1]); // no 500 µs wait
+        clock.Advance(400e-6);
+        chip.Write([Mode1, 0xA1]); // only 400 µs after wake
 
         Assert.Contains(chip.Violations, v => v.Contains("500 µs"));
+        Assert.Equal(0x80, chip.Register(Pca9685Register.Mode1) & 0x80); // the chip did not restart
+
+        clock.Advance(200e-6);
+        chip.Write([Mode1, 0xA1]); // 600 µs: fine
+        Assert.Single(chip.Violations);
+        Assert.Equal(0, chip.Register(Pca9685Register.Mode1) & 0x80);
     }
 
     [Fact]

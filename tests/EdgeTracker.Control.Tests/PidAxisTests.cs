@@ -2,7 +2,7 @@ namespace EdgeTracker.Control.Tests;
 
 public sealed class PidAxisTests
 {
-    private static readonly PanTiltGains Gains = new() { Kp = 10, Ki = 20, Kd = 0, DeadBandDeg = 0.5, IntegralLimitDegPerSecond = 30, MaxCorrectionPerFrame = 1 };
+    private static readonly PanTiltGains Gains = new() { Kp = 10, Ki = 20, Kd = 0, DeadBandDeg = 0.5, IntegralLimitDegPerSecond = 30, MaxCorrectionPerFrame = 1, IntegralZoneDeg = 1000 };
 
     [Fact]
     public void Errors_inside_the_dead_band_give_no_motion()
@@ -63,5 +63,28 @@ public sealed class PidAxisTests
         axis.Step(1, 0.1, -1000, 1000);
         var rate = axis.Step(2, 0.1, -1000, 1000);
         Assert.Equal(10 * 2 + 0.5 * (2 - 1) / 0.1, rate, 9);
+    }
+
+    [Fact]
+    public void Only_errors_within_the_integral_zone_are_learned()
+    {
+        var axis = new PidAxis(Gains with { IntegralZoneDeg = 2 });
+        axis.Step(10, 0.1, -1000, 1000);
+        Assert.Equal(0, axis.Integral);
+        axis.Step(1.5, 0.1, -1000, 1000);
+        Assert.Equal(20 * 1.5 * 0.1, axis.Integral, 9);
+    }
+
+    [Fact]
+    public void Inside_the_dead_band_the_integral_fades()
+    {
+        var axis = new PidAxis(Gains with { DeadBandIntegralDecaySeconds = 0.1 });
+        for (var i = 0; i < 30; i++)
+        {
+            axis.Step(2, 1 / 30.0, -1000, 1000);
+        }
+        var learned = axis.Integral;
+        axis.Step(0.2, 0.1, -1000, 1000);
+        Assert.Equal(learned * Math.Exp(-1), axis.Integral, 9);
     }
 }

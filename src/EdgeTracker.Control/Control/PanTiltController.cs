@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeTracker.Control.Geometry;
 using EdgeTracker.Control.Heads;
+using EdgeTracker.Control.I2c;
 using EdgeTracker.Control.Servos;
 
 namespace EdgeTracker.Control;
@@ -35,6 +36,7 @@ public sealed class PanTiltController : IDisposable
     private long _lastFrameTimestamp, _lastSeenTimestamp, _frames, _headErrors;
     private bool _hasFrame;
     private Exception? _lastHeadError;
+    private ITimer? _watchdog;
 
     /// <summary>Creates the loop over <paramref name="head"/> and commands it home. Starts disabled unless
     /// <paramref name="enable"/> is set.</summary>
@@ -62,6 +64,36 @@ public sealed class PanTiltController : IDisposable
                 _enabled = true;
                 _state = PanTiltState.Idle;
             }
+        }
+    }
+
+    /// <summary>
+    /// Builds the head <paramref name="options"/> select (<see cref="PanTiltHead.Create"/>) and a controller over it with
+    /// tracking enabled, and starts the frame watchdog. This is what a host calls when <see cref="PanTiltOptions.Enabled"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    /// <exception cref="I2cException">The I2C bus cannot be opened or the PCA9685 does not answer.</exception>
+    public static PanTiltController Create(PanTiltOptions options, Func<int, int, II2cDevice>? openBus = null)
+    {
+        var controller = new PanTiltController(options, PanTiltHead.Create(options, openBus), enable: true);
+        controller.StartWatchdog();
+        return controller;
+    }
+
+    /// <summary>
+    /// Calls <see cref="Poll()"/> every <paramref name="period"/> (default 100 ms) on a timer until disposed, so a
+    /// stalled camera parks the head even though <see cref="Update"/> is no longer called. Idempotent.
+    /// </summary>
+    public void StartWatchdog(TimeSpan? period = null)
+    {
+        var every = period ?? TimeSpan.FromMilliseconds(100);
+        if (every <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(period), every, "The watchdog period must be positive.");
+        }
+        lock (_gate)
+        {
+            _watchdog ??= TimeProvider.System.CreateTimer(static state => ((PanTiltController)state!).Poll(), this, every, every);
         }
     }
 
@@ -254,6 +286,13 @@ public sealed class PanTiltController : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        ITimer? watchdog;
+        lock (_gate)
+        {
+            watchdog = _watchdog;
+            _watchdog = null;
+        }
+        watchdog?.Dispose();
         if (_ownsHead)
         {
             _head.Dispose();

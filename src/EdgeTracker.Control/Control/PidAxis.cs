@@ -3,7 +3,8 @@ namespace EdgeTracker.Control;
 /// <summary>
 /// One axis of the velocity-form PI(D) loop. Input is the angle error and the real frame interval; output is an
 /// angular rate, already limited to the range the caller allows this step (slew and soft limits). Anti-windup:
-/// the integral is clamped, and it only accumulates when the output is not saturated in the error's direction.
+/// the integral is clamped, learns only errors within the integral zone, does not accumulate while the output is
+/// saturated in the error's direction, and fades inside the dead band. See <see cref="PanTiltGains"/>.
 /// </summary>
 internal sealed class PidAxis
 {
@@ -30,7 +31,14 @@ internal sealed class PidAxis
     /// <summary>One step: the rate in deg/s, within [<paramref name="minRate"/>, <paramref name="maxRate"/>].</summary>
     public double Step(double errorDeg, double dtSeconds, double minRate, double maxRate)
     {
-        var error = Math.Abs(errorDeg) < _gains.DeadBandDeg ? 0 : errorDeg;
+        var inDeadBand = Math.Abs(errorDeg) < _gains.DeadBandDeg;
+        var error = inDeadBand ? 0 : errorDeg;
+        if (inDeadBand)
+        {
+            _integral = _gains.DeadBandIntegralDecaySeconds > 0
+                ? _integral * Math.Exp(-dtSeconds / _gains.DeadBandIntegralDecaySeconds)
+                : 0;
+        }
 
         var derivative = 0.0;
         if (_gains.Kd > 0 && _hasPrevious && dtSeconds > 0)
@@ -45,7 +53,8 @@ internal sealed class PidAxis
 
         // At long frame intervals scale Kp by r (so Kp·Δt ≤ the per-frame cap) and Ki by r², which keeps the damping.
         var scale = Math.Min(1, _gains.MaxCorrectionPerFrame / (_gains.Kp * dtSeconds));
-        var candidate = Math.Clamp(_integral + _gains.Ki * scale * scale * error * dtSeconds,
+        var learning = Math.Abs(error) <= _gains.IntegralZoneDeg ? error : 0;
+        var candidate = Math.Clamp(_integral + _gains.Ki * scale * scale * learning * dtSeconds,
             -_gains.IntegralLimitDegPerSecond, _gains.IntegralLimitDegPerSecond);
         var unclamped = _gains.Kp * scale * error + candidate + derivative;
         var rate = Math.Clamp(unclamped, minRate, maxRate);
@@ -54,7 +63,6 @@ internal sealed class PidAxis
         {
             _integral = candidate;
         }
-        // Inside the dead band the integral is kept (it carries the target's speed), but never pushes past the limits.
         return rate;
     }
 }

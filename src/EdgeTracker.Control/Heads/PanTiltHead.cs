@@ -1,4 +1,5 @@
 using EdgeTracker.Control.I2c;
+using EdgeTracker.Control.Pwm;
 using EdgeTracker.Control.Servos;
 
 namespace EdgeTracker.Control.Heads;
@@ -49,7 +50,7 @@ public abstract class PanTiltHead : IDisposable
         var bus = openBus is null ? new LinuxI2cDevice(options.Bus, options.Address) : openBus(options.Bus, options.Address);
         try
         {
-            var chip = new Pca9685.Pca9685(bus, options.PwmFrequencyHz, options.OscillatorHz);
+            var chip = new Pca9685(bus, options.PwmFrequencyHz, options.OscillatorHz);
             return new Pca9685PanTiltHead(chip, pan, tilt);
         }
         catch
@@ -63,11 +64,11 @@ public abstract class PanTiltHead : IDisposable
 /// <summary>Pan and tilt servos on two channels of a PCA9685.</summary>
 public sealed class Pca9685PanTiltHead : PanTiltHead
 {
-    private readonly Pca9685.Pca9685 _chip;
+    private readonly Pca9685 _chip;
     private double _lastPanPulse = double.NaN, _lastTiltPulse = double.NaN;
 
     /// <summary>Drives <paramref name="pan"/> and <paramref name="tilt"/> through <paramref name="chip"/> (owned).</summary>
-    public Pca9685PanTiltHead(Pca9685.Pca9685 chip, Servo pan, Servo tilt)
+    public Pca9685PanTiltHead(Pca9685 chip, Servo pan, Servo tilt)
     {
         _chip = chip ?? throw new ArgumentNullException(nameof(chip));
         Pan = pan ?? throw new ArgumentNullException(nameof(pan));
@@ -84,7 +85,7 @@ public sealed class Pca9685PanTiltHead : PanTiltHead
     public Servo Tilt { get; }
 
     /// <summary>The chip.</summary>
-    public Pca9685.Pca9685 Chip => _chip;
+    public Pca9685 Chip => _chip;
 
     /// <inheritdoc />
     public override void MoveTo(double panDeg, double tiltDeg)

@@ -10,6 +10,8 @@ namespace EdgeTracker.Control.I2c;
 /// </summary>
 public sealed unsafe class LinuxI2cDevice : II2cDevice
 {
+    private const int EOPNOTSUPP = 95;
+
     private readonly I2cFileHandle _fd;
 
     /// <summary>Opens <c>/dev/i2c-<paramref name="busId"/></c> and binds it to <paramref name="address"/>.</summary>
@@ -22,8 +24,11 @@ public sealed unsafe class LinuxI2cDevice : II2cDevice
     {
     }
 
-    /// <summary>Opens a given device node; lets tests exercise the error paths on files that are not I2C buses.</summary>
-    internal LinuxI2cDevice(string devicePath, int busId, int address)
+    /// <summary>
+    /// Opens a given device node; lets tests exercise the native paths on files that are not I2C buses
+    /// (<paramref name="bindAddress"/> false skips the I2C_SLAVE ioctl, which only an I2C adapter accepts).
+    /// </summary>
+    internal LinuxI2cDevice(string devicePath, int busId, int address, bool bindAddress = true)
     {
         if (address is < 0x08 or > 0x77)
         {
@@ -41,7 +46,7 @@ public sealed unsafe class LinuxI2cDevice : II2cDevice
             throw Error($"cannot open {devicePath}", errno);
         }
         _fd = new I2cFileHandle(fd);
-        if (I2cDevNative.Ioctl(_fd, I2cDevNative.I2C_SLAVE, address) < 0)
+        if (bindAddress && I2cDevNative.Ioctl(_fd, I2cDevNative.I2C_SLAVE, address) < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
             _fd.Dispose();
@@ -93,8 +98,20 @@ public sealed unsafe class LinuxI2cDevice : II2cDevice
             var data = new I2cDevNative.I2cRdwrData { Messages = messages, Count = 2 };
             if (I2cDevNative.Ioctl(_fd, I2cDevNative.I2C_RDWR, &data) < 0)
             {
-                throw Error($"write {write.Length} then read {read.Length} byte(s) (ioctl I2C_RDWR) failed",
-                    Marshal.GetLastPInvokeError());
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != EOPNOTSUPP)
+                {
+                    throw Error($"write {write.Length} then read {read.Length} byte(s) (ioctl I2C_RDWR) failed", errno);
+                }
+                // An adapter without combined transfers: a STOP between the halves, which the PCA9685 accepts too.
+                Write(write);
+                var got = I2cDevNative.Read(_fd, r, (nuint)read.Length);
+                if (got != read.Length)
+                {
+                    throw got < 0
+                        ? Error($"read of {read.Length} byte(s) failed", Marshal.GetLastPInvokeError())
+                        : new I2cException($"I2C bus {BusId} ({DevicePath}), device 0x{Address:X2}: short read, {got} of {read.Length} byte(s).", BusId, Address);
+                }
             }
         }
     }

@@ -7,7 +7,7 @@ namespace EdgeTracker.Control.Tests.Support;
 /// A sequence's ground-truth target centres from $EDGETRACKER_DATA/testdata/sequences (OTB `x,y,w,h` lines separated
 /// by commas or tabs, or VOT polygons), its frame size (from the first JPEG's header) and its frame rate.
 /// </summary>
-internal sealed record GroundTruth(string Name, int Width, int Height, double FramesPerSecond, IReadOnlyList<(double X, double Y)?> Centres)
+public sealed record GroundTruth(string Name, int Width, int Height, double FramesPerSecond, IReadOnlyList<(double X, double Y)?> Centres)
 {
     public static GroundTruth Load(string name)
     {

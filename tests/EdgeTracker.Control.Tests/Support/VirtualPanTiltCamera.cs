@@ -1,6 +1,6 @@
 using EdgeTracker.Control.Geometry;
 using EdgeTracker.Control.Heads;
-using EdgeTracker.Control.Pca9685;
+using EdgeTracker.Control.Pwm;
 using EdgeTracker.Control.Servos;
 
 namespace EdgeTracker.Control.Tests.Support;
@@ -11,9 +11,10 @@ namespace EdgeTracker.Control.Tests.Support;
 /// pinhole model as the controller: (W/2 + fx·tan(pan), H/2 − fy·tan(tilt)). The controller only sees the target's
 /// position inside the window (and nothing when it is outside), at the sequence's frame times; the servos move
 /// toward each command at their maximum speed, starting <see cref="LatencyFrames"/> frame(s) after the frame that
-/// produced it (the tracker's processing delay).
+/// produced it (the tracker's processing delay). The reported position carries seeded Gaussian jitter of
+/// <see cref="JitterPixels"/> (σ), as a real tracker's box does; distances are measured from the true position.
 /// </summary>
-internal sealed class VirtualPanTiltCamera
+public sealed class VirtualPanTiltCamera
 {
     public enum HeadKind
     {
@@ -26,8 +27,9 @@ internal sealed class VirtualPanTiltCamera
         Pca9685Simulated,
     }
 
-    public VirtualPanTiltCamera(GroundTruth sequence, PanTiltOptions options, int latencyFrames = 1)
+    public VirtualPanTiltCamera(GroundTruth sequence, PanTiltOptions options, int latencyFrames = 1, double jitterPixels = 2)
     {
+        JitterPixels = jitterPixels;
         Sequence = sequence;
         WindowWidth = sequence.Width / 2;
         WindowHeight = sequence.Height / 2;
@@ -50,6 +52,7 @@ internal sealed class VirtualPanTiltCamera
     public int WindowWidth { get; }
     public int WindowHeight { get; }
     public int LatencyFrames { get; }
+    public double JitterPixels { get; }
 
     /// <summary>Where a world point appears in the window when the head is at (pan, tilt).</summary>
     public (double X, double Y) InWindow((double X, double Y) world, double panDeg, double tiltDeg)
@@ -59,7 +62,12 @@ internal sealed class VirtualPanTiltCamera
         return (world.X - centreX + WindowWidth / 2.0, world.Y - centreY + WindowHeight / 2.0);
     }
 
-    public Run Fly(HeadKind kind)
+    /// <summary>Runs the sequence once.</summary>
+    /// <param name="kind">What drives the head.</param>
+    /// <param name="timingJitter">Capture times wander by up to ± this share of a frame interval (a live camera).</param>
+    /// <param name="dropShare">This share of frames is never processed (a live source's latest-frame slot drops them):
+    /// the controller sees a longer interval, the servos keep moving toward the last command.</param>
+    public Run Fly(HeadKind kind, double timingJitter = 0, double dropShare = 0)
     {
         var pan = new Servo(Options.Pan);
         var tilt = new Servo(Options.Tilt);
@@ -81,9 +89,18 @@ internal sealed class VirtualPanTiltCamera
         var panTrace = new double[frames];
         var visibleFrames = 0;
         var dt = 1 / Sequence.FramesPerSecond;
+        var random = new Random(20261121);
+        var timing = new Random(1121);
+        double Jitter() => JitterPixels * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        var times = new double[frames + 1];
+        for (var k = 0; k <= frames; k++)
+        {
+            times[k] = 10 + (k + timingJitter * (2 * timing.NextDouble() - 1)) * dt;
+        }
         for (var k = 0; k < frames; k++)
         {
-            var timestamp = ManualTimeProvider.Ticks(10 + k * dt);
+            var timestamp = ManualTimeProvider.Ticks(times[k]);
+            var dropped = k > 0 && timing.NextDouble() < dropShare;
             var truth = Sequence.Centres[k];
             var observation = TargetObservation.Lost(WindowWidth, WindowHeight, timestamp);
             if (truth is { } world)
@@ -92,12 +109,15 @@ internal sealed class VirtualPanTiltCamera
                 distances.Add(Math.Sqrt(Math.Pow(seen.X - WindowWidth / 2.0, 2) + Math.Pow(seen.Y - WindowHeight / 2.0, 2)));
                 if (seen.X >= 0 && seen.X < WindowWidth && seen.Y >= 0 && seen.Y < WindowHeight)
                 {
-                    observation = TargetObservation.Seen(seen.X, seen.Y, WindowWidth, WindowHeight, timestamp);
+                    observation = TargetObservation.Seen(seen.X + Jitter(), seen.Y + Jitter(), WindowWidth, WindowHeight, timestamp);
                     visibleFrames++;
                 }
             }
             panTrace[k] = physicalPan;
-            controller?.Update(observation);
+            if (!dropped)
+            {
+                controller?.Update(observation);
+            }
             commands[k] = kind switch
             {
                 HeadKind.None => (pan.HomeDeg, tilt.HomeDeg),
@@ -106,8 +126,8 @@ internal sealed class VirtualPanTiltCamera
             };
             // Between this frame and the next, the servos turn toward the command of LatencyFrames ago.
             var active = k - LatencyFrames >= 0 ? commands[k - LatencyFrames] : (pan.HomeDeg, tilt.HomeDeg);
-            physicalPan = pan.StepToward(physicalPan, active.Item1, dt);
-            physicalTilt = tilt.StepToward(physicalTilt, active.Item2, dt);
+            physicalPan = pan.StepToward(physicalPan, active.Item1, times[k + 1] - times[k]);
+            physicalTilt = tilt.StepToward(physicalTilt, active.Item2, times[k + 1] - times[k]);
         }
         return new Run(distances, visibleFrames, panTrace, chip?.Violations ?? [], controller?.Status.HeadErrors ?? 0);
     }

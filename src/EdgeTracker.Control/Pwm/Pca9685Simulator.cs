@@ -1,7 +1,6 @@
-using System.Diagnostics;
 using EdgeTracker.Control.I2c;
 
-namespace EdgeTracker.Control.Pca9685;
+namespace EdgeTracker.Control.Pwm;
 
 /// <summary>
 /// A register-level PCA9685 behind the <see cref="II2cDevice"/> interface, for tests and for running the real
@@ -25,6 +24,7 @@ public sealed class Pca9685Simulator : II2cDevice
     private readonly byte[] _registers = new byte[256];
     private readonly List<string> _violations = [];
     private readonly object _gate = new();
+    private readonly TimeProvider _time;
     private byte _pointer;
     private long _wokeAt = long.MinValue;
     private int _faultsToInject;
@@ -34,8 +34,11 @@ public sealed class Pca9685Simulator : II2cDevice
     /// <param name="busId">The bus number it pretends to sit on.</param>
     /// <param name="address">Its 7-bit address.</param>
     /// <param name="oscillatorHz">The simulated oscillator's true frequency; set it off 25 MHz to exercise calibration.</param>
-    public Pca9685Simulator(int busId = 1, int address = Pca9685.DefaultAddress, double oscillatorHz = Pca9685.NominalOscillatorHz)
+    /// <param name="time">The clock the 500 µs oscillator settle is judged by (tests pass a manual one).</param>
+    public Pca9685Simulator(int busId = 1, int address = Pca9685.DefaultAddress, double oscillatorHz = Pca9685.NominalOscillatorHz,
+        TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         BusId = busId;
         Address = address;
         OscillatorHz = oscillatorHz;
@@ -291,7 +294,7 @@ public sealed class Pca9685Simulator : II2cDevice
         }
         if (waking)
         {
-            _wokeAt = Stopwatch.GetTimestamp();
+            _wokeAt = _time.GetTimestamp();
         }
         if ((requested & Pca9685Mode1.Restart) != 0)
         {
@@ -299,7 +302,7 @@ public sealed class Pca9685Simulator : II2cDevice
             {
                 _violations.Add("MODE1.RESTART written while SLEEP is set: the channels cannot restart.");
             }
-            else if (waking || (_wokeAt != long.MinValue && Stopwatch.GetElapsedTime(_wokeAt).TotalSeconds < OscillatorSettleSeconds))
+            else if (waking || (_wokeAt != long.MinValue && _time.GetElapsedTime(_wokeAt).TotalSeconds < OscillatorSettleSeconds))
             {
                 _violations.Add("MODE1.RESTART written less than 500 µs after SLEEP was cleared: the oscillator is not stable.");
             }

@@ -1,4 +1,4 @@
-namespace EdgeTracker.Control.Pca9685;
+namespace EdgeTracker.Control.Pwm;
 
 /// <summary>
 /// The PCA9685 register map (NXP PCA9685 data sheet, table 4). Channel n's four registers start at

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using EdgeTracker.Control.I2c;
 
-namespace EdgeTracker.Control.Pca9685;
+namespace EdgeTracker.Control.Pwm;
 
 /// <summary>
 /// The NXP PCA9685 16-channel 12-bit PWM controller, driven as a servo controller: PWM frequency from the
