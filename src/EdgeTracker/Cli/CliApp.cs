@@ -21,5 +21,6 @@ public static class CliApp
     private static IEnumerable<Command> Commands()
     {
         yield return DoctorCommand.Create();
+        yield return EvalCommand.Create();
     }
 }

@@ -16,7 +16,7 @@ public sealed record TensorInfo(string Name, int ElementType, long[] Shape)
 /// </summary>
 /// <example>
 /// <code>
-/// using var options = SessionOptions.Create(new InferenceOptions { IntraOpThreads = 1 });
+/// using var options = OrtSessionOptions.Create(new InferenceOptions { IntraOpThreads = 1 });
 /// using var session = InferenceSession.FromFile("model.onnx", options);
 /// using var input = new OrtTensor&lt;float&gt;(1, 3, 255, 255);
 /// using var output = new OrtTensor&lt;float&gt;(1, 96, 16, 16);
@@ -50,7 +50,7 @@ public sealed unsafe class InferenceSession : IDisposable
     public IReadOnlyList<TensorInfo> Outputs { get; }
 
     /// <summary>Loads a model file.</summary>
-    public static InferenceSession FromFile(string path, SessionOptions options)
+    public static InferenceSession FromFile(string path, OrtSessionOptions options)
     {
         if (!File.Exists(path))
         {
@@ -72,7 +72,7 @@ public sealed unsafe class InferenceSession : IDisposable
     }
 
     /// <summary>Loads a model from bytes; <paramref name="modelName"/> names it in errors (usually the file it came from).</summary>
-    public static InferenceSession FromBytes(ReadOnlySpan<byte> model, SessionOptions options, string modelName)
+    public static InferenceSession FromBytes(ReadOnlySpan<byte> model, OrtSessionOptions options, string modelName)
     {
         var env = OrtEnvironment.Instance;
         fixed (byte* data = model)

@@ -12,7 +12,7 @@ public sealed class ExecutionProviderTests
     {
         ExecutionProviders.ForgetWarnings();
         var logger = new CapturingLogger();
-        using var options = SessionOptions.Create(
+        using var options = OrtSessionOptions.Create(
             new InferenceOptions { Providers = ["tensorrt", "cuda", "cpu"], TensorRt = new() { CacheFolder = Path.Combine(Path.GetTempPath(), "et-trt-test") } },
             logger);
         Assert.Equal("cpu", options.Provider);
@@ -25,7 +25,7 @@ public sealed class ExecutionProviderTests
 
         // Every session of every tracker creates options: the same skip is not warned about again.
         var again = new CapturingLogger();
-        using var second = SessionOptions.Create(new InferenceOptions { Providers = ["tensorrt", "cuda", "cpu"], TensorRt = TrtCache }, again);
+        using var second = OrtSessionOptions.Create(new InferenceOptions { Providers = ["tensorrt", "cuda", "cpu"], TensorRt = TrtCache }, again);
         Assert.Equal("cpu", second.Provider);
         Assert.Empty(again.Lines);
     }
@@ -37,7 +37,7 @@ public sealed class ExecutionProviderTests
     [InlineData("cuda")]
     public void Strict_providers_make_an_unloadable_provider_fatal_with_ORTs_reason(string provider)
     {
-        var e = Assert.Throws<OrtException>(() => SessionOptions.Create(new InferenceOptions
+        var e = Assert.Throws<OrtException>(() => OrtSessionOptions.Create(new InferenceOptions
         {
             Providers = [provider, "cpu"],
             StrictProviders = true,
@@ -50,7 +50,7 @@ public sealed class ExecutionProviderTests
     [Fact]
     public void An_unknown_provider_name_is_rejected_naming_it()
     {
-        var e = Assert.Throws<ArgumentException>(() => SessionOptions.Create(new InferenceOptions { Providers = ["tpu", "cpu"] }));
+        var e = Assert.Throws<ArgumentException>(() => OrtSessionOptions.Create(new InferenceOptions { Providers = ["tpu", "cpu"] }));
         Assert.Contains("'tpu'", e.Message);
     }
 }

@@ -37,7 +37,7 @@ public sealed class OrtBindingTests
     [Fact]
     public void Runs_a_graph_we_wrote_into_pre_bound_outputs_repeatedly()
     {
-        using var options = SessionOptions.Create(Cpu);
+        using var options = OrtSessionOptions.Create(Cpu);
         using var session = InferenceSession.FromBytes(AddGraph([1f, -2f, 3f, -4f]), options, "add.onnx");
         Assert.Equal("a", session.Inputs.Single().Name);
         Assert.Equal([1L, 4L], session.Outputs.Single().Shape);
@@ -56,7 +56,7 @@ public sealed class OrtBindingTests
     [Fact]
     public void Loading_bytes_that_are_not_a_model_fails_with_ORTs_message_and_the_model_name()
     {
-        using var options = SessionOptions.Create(Cpu);
+        using var options = OrtSessionOptions.Create(Cpu);
         var e = Assert.Throws<OrtException>(() => InferenceSession.FromBytes("not a model"u8, options, "broken.onnx"));
         Assert.Contains("broken.onnx", e.Message);
         Assert.Equal("broken.onnx", e.ModelFile);
@@ -66,7 +66,7 @@ public sealed class OrtBindingTests
     [Fact]
     public void A_missing_model_file_is_named()
     {
-        using var options = SessionOptions.Create(Cpu);
+        using var options = OrtSessionOptions.Create(Cpu);
         var path = Path.Combine(Path.GetTempPath(), $"missing-{Guid.NewGuid():N}.onnx");
         var e = Assert.Throws<FileNotFoundException>(() => InferenceSession.FromFile(path, options));
         Assert.Contains(path, e.Message);
@@ -75,7 +75,7 @@ public sealed class OrtBindingTests
     [Fact]
     public void Binding_a_tensor_of_the_wrong_shape_or_name_fails_naming_the_model()
     {
-        using var options = SessionOptions.Create(Cpu);
+        using var options = OrtSessionOptions.Create(Cpu);
         using var session = InferenceSession.FromBytes(AddGraph([1f, 2f, 3f, 4f]), options, "add.onnx");
         using var wrong = new OrtTensor<float>(1, 5);
         using var y = new OrtTensor<float>(1, 4);
@@ -94,7 +94,7 @@ public sealed class OrtBindingTests
         OrtEnvironment.Logger = logger;
         try
         {
-            using var options = SessionOptions.Create(Cpu);
+            using var options = OrtSessionOptions.Create(Cpu);
             // ORT warns about an initializer no node uses while it optimises the graph.
             using var session = InferenceSession.FromBytes(AddGraph([1f, 2f], withUnusedInitializer: true), options, "unused.onnx");
         }
@@ -118,7 +118,7 @@ public sealed class OrtBindingTests
         // Unknown-to-our-subset fields survive: the rewritten file is as large as the original give or take the shape bytes.
         Assert.InRange(rewritten.Length, bytes.Length - 200, bytes.Length + 200);
 
-        using var options = SessionOptions.Create(Cpu);
+        using var options = OrtSessionOptions.Create(Cpu);
         using var template = InferenceSession.FromBytes(rewritten, options, path);
         using var search = InferenceSession.FromFile(path, options);
         using var small = new OrtTensor<float>(1, 3, 127, 127);
@@ -142,7 +142,7 @@ public sealed class OrtBindingTests
     {
         var path = Path.Combine(TestData.Models, "nanotrackv2", "nanotrack_head_sim.onnx");
         var roundTrip = OnnxModels.Write(OnnxModels.Read(File.ReadAllBytes(path)));
-        using var options = SessionOptions.Create(Cpu);
+        using var options = OrtSessionOptions.Create(Cpu);
         using var original = InferenceSession.FromFile(path, options);
         using var copy = InferenceSession.FromBytes(roundTrip, options, path);
         using var z = new OrtTensor<float>(1, 48, 8, 8);

@@ -9,9 +9,9 @@ namespace EdgeTracker.Inference;
 /// sequential), thread spinning off unless asked, the optimisation level, an optional optimised-model file, and
 /// the execution providers in the configured order. <see cref="Provider"/> says which provider runs the model.
 /// </summary>
-public sealed unsafe class SessionOptions : IDisposable
+public sealed unsafe class OrtSessionOptions : IDisposable
 {
-    private SessionOptions(OrtSessionOptionsHandle handle, string provider, IReadOnlyList<SkippedProvider> skipped)
+    private OrtSessionOptions(OrtSessionOptionsHandle handle, string provider, IReadOnlyList<SkippedProvider> skipped)
     {
         Handle = handle;
         Provider = provider;
@@ -30,7 +30,7 @@ public sealed unsafe class SessionOptions : IDisposable
     /// Creates options. <paramref name="optimizedModelPath"/>, when given, is where ORT writes the optimised graph.
     /// Throws <see cref="OrtException"/> when a provider fails under <see cref="InferenceOptions.StrictProviders"/>.
     /// </summary>
-    public static SessionOptions Create(InferenceOptions options, ILogger? logger = null, string? optimizedModelPath = null)
+    public static OrtSessionOptions Create(InferenceOptions options, ILogger? logger = null, string? optimizedModelPath = null)
     {
         options.Validate();
         OrtApi.EnsureLoaded();
@@ -58,7 +58,7 @@ public sealed unsafe class SessionOptions : IDisposable
                 }
             }
             var (inUse, skipped) = ExecutionProviders.Append(handle, options, logger ?? OrtEnvironment.Logger ?? NullLogger.Instance);
-            return new SessionOptions(handle, inUse, skipped);
+            return new OrtSessionOptions(handle, inUse, skipped);
         }
         catch
         {

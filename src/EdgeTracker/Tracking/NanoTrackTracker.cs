@@ -1,0 +1,242 @@
+using EdgeTracker.Camera.Frames;
+using EdgeTracker.Inference;
+using EdgeTracker.Inference.Onnx;
+
+namespace EdgeTracker.Tracking;
+
+/// <summary>
+/// NanoTrack (SiamTrackers' light Siamese tracker): a backbone run once on the 127×127 template and every frame on
+/// the 255×255 search region, and a head that correlates them into a classification map (target / background)
+/// and a box regression map. Post-processing follows the reference pipeline exactly (docs/tracking.md): softmax
+/// score, scale and aspect penalties, cosine window, lr-weighted size update, clipping.
+/// </summary>
+/// <remarks>
+/// The backbone file declares a fixed 255×255 input; the template session is created from the same bytes with the
+/// input shape rewritten to 127×127 in memory (<see cref="OnnxModels.SetInputShape"/>), the file is never changed.
+/// The template features are the head's first input tensor itself, so nothing is copied per frame.
+/// </remarks>
+public sealed class NanoTrackTracker : ISingleObjectTracker
+{
+    private readonly ModelManifest _manifest;
+    private readonly ConfidenceOptions _confidenceOptions;
+    private readonly bool _rgb;
+    private readonly InferenceSession _templateBackbone;
+    private readonly InferenceSession _searchBackbone;
+    private readonly InferenceSession _head;
+    private readonly OrtTensor<float> _templateInput;
+    private readonly OrtTensor<float> _templateFeatures;
+    private readonly OrtTensor<float> _searchInput;
+    private readonly OrtTensor<float> _searchFeatures;
+    private readonly OrtTensor<float> _cls;
+    private readonly OrtTensor<float> _loc;
+    private readonly RunBinding _runTemplate;
+    private readonly RunBinding _runSearch;
+    private readonly RunBinding _runHead;
+    private readonly SubwindowSampler _sampler = new();
+    private readonly TargetStateMachine _state;
+    private readonly int _scoreSize;
+    private readonly int _channels;
+    private readonly float[] _window;
+    private readonly float[] _score;
+    private readonly float[] _penalty;
+    private readonly float[] _pscore;
+    private readonly float[] _initialTemplate;
+    private readonly byte[] _pad = new byte[3];
+    private float _cx, _cy, _w, _h;
+    private bool _initialised;
+
+    /// <summary>Loads the model's files (checked against the manifest) with the given options.</summary>
+    /// <param name="manifest">A <c>nanotrack</c> manifest.</param>
+    /// <param name="files">Resolved files by role (<c>backbone</c>, <c>head</c>), from <see cref="ModelManifest.Resolve"/>.</param>
+    /// <param name="sessionOptions">Session options (their provider is reported as <see cref="ExecutionProvider"/>).</param>
+    /// <param name="confidence">State machine thresholds; defaults when null.</param>
+    /// <param name="channelOrder">Overrides the manifest's channel order (<c>bgr</c>/<c>rgb</c>) when given.</param>
+    public NanoTrackTracker(ModelManifest manifest, IReadOnlyDictionary<string, string> files, OrtSessionOptions sessionOptions,
+        ConfidenceOptions? confidence = null, string? channelOrder = null)
+    {
+        _manifest = manifest;
+        _confidenceOptions = confidence ?? new ConfidenceOptions();
+        _confidenceOptions.Validate();
+        _state = new TargetStateMachine(_confidenceOptions);
+        _rgb = (channelOrder ?? manifest.ChannelOrder) == "rgb";
+        ExecutionProvider = sessionOptions.Provider;
+        var disposables = new List<IDisposable>();
+        try
+        {
+            var backbonePath = files["backbone"];
+            var backboneBytes = File.ReadAllBytes(backbonePath);
+            _searchBackbone = Track(InferenceSession.FromBytes(backboneBytes, sessionOptions, backbonePath), disposables);
+            manifest.ValidateSession("backbone", _searchBackbone);
+            var inputName = _searchBackbone.Inputs[0].Name;
+            var model = OnnxModels.Read(backboneBytes, backbonePath);
+            OnnxModels.SetInputShape(model, inputName, [1, 3, manifest.TemplateSize, manifest.TemplateSize]);
+            _templateBackbone = Track(InferenceSession.FromBytes(OnnxModels.Write(model), sessionOptions, backbonePath), disposables);
+            _head = Track(InferenceSession.FromFile(files["head"], sessionOptions), disposables);
+            manifest.ValidateSession("head", _head);
+
+            var searchOut = _searchBackbone.Outputs[0];
+            _channels = (int)searchOut.Shape[1];
+            var searchFeatureSide = searchOut.Shape[2];
+            var templateFeatureSide = _head.Inputs[0].Shape[2];
+            _scoreSize = (int)_head.Outputs[0].Shape[2];
+            if (manifest.ScoreSize is { } declared && declared != _scoreSize)
+            {
+                throw new ModelException($"Model '{manifest.Name}': head '{files["head"]}' gives a {_scoreSize}×{_scoreSize} score map, the manifest says {declared}.");
+            }
+
+            _templateInput = Track(new OrtTensor<float>(1, 3, manifest.TemplateSize, manifest.TemplateSize), disposables);
+            _templateFeatures = Track(new OrtTensor<float>(1, _channels, templateFeatureSide, templateFeatureSide), disposables);
+            _searchInput = Track(new OrtTensor<float>(1, 3, manifest.SearchSize, manifest.SearchSize), disposables);
+            _searchFeatures = Track(new OrtTensor<float>(1, _channels, searchFeatureSide, searchFeatureSide), disposables);
+            _cls = Track(new OrtTensor<float>(1, 2, _scoreSize, _scoreSize), disposables);
+            _loc = Track(new OrtTensor<float>(1, 4, _scoreSize, _scoreSize), disposables);
+            _runTemplate = Track(_templateBackbone.Bind([(inputName, _templateInput)], [(_templateBackbone.Outputs[0].Name, _templateFeatures)]), disposables);
+            _runSearch = Track(_searchBackbone.Bind([(inputName, _searchInput)], [(searchOut.Name, _searchFeatures)]), disposables);
+            _runHead = Track(_head.Bind(
+                [(_head.Inputs[0].Name, _templateFeatures), (_head.Inputs[1].Name, _searchFeatures)],
+                [(_head.Outputs[0].Name, _cls), (_head.Outputs[1].Name, _loc)]), disposables);
+        }
+        catch
+        {
+            for (var i = disposables.Count - 1; i >= 0; i--)
+            {
+                disposables[i].Dispose();
+            }
+            throw;
+        }
+        var cells = _scoreSize * _scoreSize;
+        _window = NanoTrackMath.HanningWindow(_scoreSize);
+        _score = new float[cells];
+        _penalty = new float[cells];
+        _pscore = new float[cells];
+        _initialTemplate = new float[_templateFeatures.Length];
+    }
+
+    private static T Track<T>(T disposable, List<IDisposable> list) where T : IDisposable
+    {
+        list.Add(disposable);
+        return disposable;
+    }
+
+    /// <inheritdoc />
+    public string ModelName => _manifest.Name;
+
+    /// <inheritdoc />
+    public string ExecutionProvider { get; }
+
+    /// <summary>The score map's side, read from the head (16 for v1/v2, 15 for v3).</summary>
+    public int ScoreSize => _scoreSize;
+
+    /// <summary>The current target state.</summary>
+    public TargetState State => _state.State;
+
+    /// <summary>Timing of the last <see cref="Track"/> call's stages in Stopwatch ticks: crop, backbone, head, post-processing.</summary>
+    public StageTimes LastTimes { get; private set; }
+
+    /// <inheritdoc />
+    public void Init(Frame frame, BoxF box)
+    {
+        if (!box.IsValid)
+        {
+            throw new ArgumentException($"Initial box {box} has no positive finite size.", nameof(box));
+        }
+        // The reference's centre convention: x + (w − 1)/2.
+        _cx = box.X + (box.W - 1) / 2f;
+        _cy = box.Y + (box.H - 1) / 2f;
+        _w = box.W;
+        _h = box.H;
+        NanoTrackMath.TruncatedChannelMeans(frame, _pad);
+        var context = _manifest.HyperParameters.ContextAmount;
+        var wz = _w + context * (_w + _h);
+        var hz = _h + context * (_w + _h);
+        var sz = (int)MathF.Round(MathF.Sqrt(wz * hz), MidpointRounding.ToEven);
+        _sampler.Sample(frame, _cx, _cy, sz, _manifest.TemplateSize, _pad, _rgb, _manifest.Normalization, _templateInput.Span);
+        _runTemplate.Run();
+        _templateFeatures.Span.CopyTo(_initialTemplate);
+        _state.Reset();
+        _initialised = true;
+    }
+
+    /// <inheritdoc />
+    public TrackResult Track(Frame frame)
+    {
+        if (!_initialised)
+        {
+            throw new InvalidOperationException("Track called before Init.");
+        }
+        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        var hp = _manifest.HyperParameters;
+        var context = hp.ContextAmount;
+        var wz = _w + context * (_w + _h);
+        var hz = _h + context * (_w + _h);
+        var szTemplate = MathF.Sqrt(wz * hz);
+        var lost = _state.State == TargetState.Lost;
+        var searchScale = lost ? _confidenceOptions.LostSearchScale : 1f;
+        var scaleZ = _manifest.TemplateSize / szTemplate / searchScale;
+        var sx = (int)MathF.Round(szTemplate * _manifest.SearchSize / _manifest.TemplateSize * searchScale, MidpointRounding.ToEven);
+        _sampler.Sample(frame, _cx, _cy, sx, _manifest.SearchSize, _pad, _rgb, _manifest.Normalization, _searchInput.Span);
+        var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+        _runSearch.Run();
+        var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+        _runHead.Run();
+        var t3 = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var cls = _cls.Span;
+        var loc = _loc.Span;
+        NanoTrackMath.Softmax(cls, _score);
+        var best = NanoTrackMath.Penalise(loc, _score, _penalty, _pscore, _window, _scoreSize, _manifest.Stride,
+            _w * scaleZ, _h * scaleZ, hp.PenaltyK, lost ? 0f : hp.WindowInfluence);
+        var (dx, dy, pw, ph) = NanoTrackMath.BoxAt(loc, best, _scoreSize, _manifest.Stride);
+        var rawScore = _score[best];
+
+        var similarity = NanoTrackMath.TemplateSimilarity(_initialTemplate, _searchFeatures.Span, _channels,
+            (int)_templateFeatures.Shape[2], (int)_searchFeatures.Shape[2], best, _scoreSize, searchScale);
+        var confidence = NanoTrackMath.Confidence(rawScore, similarity);
+        var state = _state.Update(confidence);
+
+        // While lost, only a confident detection moves the target; otherwise keep searching around the last place.
+        if (!lost || state != TargetState.Lost)
+        {
+            var lr = _penalty[best] * rawScore * hp.Lr;
+            var cx = dx / scaleZ + _cx;
+            var cy = dy / scaleZ + _cy;
+            var width = _w * (1 - lr) + pw / scaleZ * lr;
+            var height = _h * (1 - lr) + ph / scaleZ * lr;
+            _cx = Math.Clamp(cx, 0, frame.Width);
+            _cy = Math.Clamp(cy, 0, frame.Height);
+            _w = Math.Clamp(width, 10, frame.Width);
+            _h = Math.Clamp(height, 10, frame.Height);
+        }
+        var t4 = System.Diagnostics.Stopwatch.GetTimestamp();
+        LastTimes = new StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3);
+        LastSimilarity = similarity;
+        return new TrackResult(new BoxF(_cx - _w / 2, _cy - _h / 2, _w, _h), rawScore, confidence, state);
+    }
+
+    /// <summary>The last frame's cosine similarity between the first template's features and the features where the target was found.</summary>
+    public float LastSimilarity { get; private set; }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _runHead.Dispose();
+        _runSearch.Dispose();
+        _runTemplate.Dispose();
+        _cls.Dispose();
+        _loc.Dispose();
+        _searchFeatures.Dispose();
+        _searchInput.Dispose();
+        _templateFeatures.Dispose();
+        _templateInput.Dispose();
+        _head.Dispose();
+        _templateBackbone.Dispose();
+        _searchBackbone.Dispose();
+    }
+}
+
+/// <summary>Stopwatch ticks spent in one tracker step's stages.</summary>
+public readonly record struct StageTimes(long Crop, long Backbone, long Head, long PostProcess)
+{
+    /// <summary>The whole step.</summary>
+    public long Total => Crop + Backbone + Head + PostProcess;
+}
