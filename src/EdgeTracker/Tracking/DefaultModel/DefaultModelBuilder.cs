@@ -1,0 +1,174 @@
+using EdgeTracker.Inference.Onnx;
+
+namespace EdgeTracker.Tracking.DefaultModel;
+
+/// <summary>
+/// Writes EdgeTracker's own SiamFC-family model: two standard ONNX graphs (opset 17, CPU-runnable operators only —
+/// Conv, Relu, Mul, Add, Sub, Div, Sqrt, Concat, AveragePool, ReduceMean, ReduceSumSquare) built from
+/// <see cref="DefaultModelDesign"/>. Nothing is random or learned, and every weight is rounded to six decimals
+/// before it becomes a float, so the same design gives the same bytes on any machine.
+/// </summary>
+/// <remarks>
+/// The <b>exemplar</b> graph maps <c>template</c> [1,3,127,127] to <c>kernel</c> [1,C,31,31]: the features minus
+/// each channel's mean, divided by their norm. The <b>search</b> graph maps <c>search</c> [S,3,255,255] (S scales)
+/// and <c>kernel</c> to <c>response</c> [S,1,33,33]: Σ kernel·x over each window (a Conv whose weights are the
+/// kernel input) divided by the window's standard deviation √(N·(E[x²] − E[x]²)) summed over channels (separable
+/// average pools) — zero-mean normalised cross-correlation.
+/// </remarks>
+public static class DefaultModelBuilder
+{
+    /// <summary>Opset of both graphs.</summary>
+    public const int Opset = 17;
+
+    /// <summary>The template graph's input name.</summary>
+    public const string TemplateInput = "template";
+
+    /// <summary>The search graph's image input name.</summary>
+    public const string SearchInput = "search";
+
+    /// <summary>The kernel: template graph output, search graph input.</summary>
+    public const string Kernel = "kernel";
+
+    /// <summary>The search graph's output name.</summary>
+    public const string Response = "response";
+
+    // ITU-R BT.601 luma in BGR order: the crop tensor's channel 0 is blue.
+    private static readonly float[] Luma = [0.114f, 0.587f, 0.299f];
+
+    /// <summary>The exemplar (template) graph.</summary>
+    public static byte[] BuildTemplate(DefaultModelDesign design)
+    {
+        design.Validate();
+        var z = design.ExemplarSize;
+        var p = design.FeatureSize(z);
+        var graph = new GraphProto { Name = "edgetracker_default_template" };
+        graph.Input.Add(OnnxModels.Float(TemplateInput, 1, 3, z, z));
+        AddFeatures(graph, design, TemplateInput, "features");
+        graph.Node.Add(OnnxModels.Node("ReduceMean", ["features"], ["channel_mean"], OnnxModels.Attr("axes", [2L, 3L]), OnnxModels.Attr("keepdims", 1L)));
+        graph.Node.Add(OnnxModels.Node("Sub", ["features", "channel_mean"], ["centred"]));
+        graph.Node.Add(OnnxModels.Node("ReduceSumSquare", ["centred"], ["energy"], OnnxModels.Attr("axes", [1L, 2L, 3L]), OnnxModels.Attr("keepdims", 1L)));
+        graph.Initializer.Add(OnnxModels.Tensor("eps", [1], [design.Epsilon]));
+        graph.Node.Add(OnnxModels.Node("Add", ["energy", "eps"], ["energy_eps"]));
+        graph.Node.Add(OnnxModels.Node("Sqrt", ["energy_eps"], ["norm"]));
+        graph.Node.Add(OnnxModels.Node("Div", ["centred", "norm"], [Kernel]));
+        graph.Output.Add(OnnxModels.Float(Kernel, 1, design.Channels, p, p));
+        return Write(graph, "EdgeTracker default model, exemplar branch: fixed colour/intensity/orientation features, zero-mean unit-norm kernel.");
+    }
+
+    /// <summary>The search graph: batch of scales in, one normalised cross-correlation map per scale out.</summary>
+    public static byte[] BuildSearch(DefaultModelDesign design)
+    {
+        design.Validate();
+        var x = design.SearchSize;
+        var pz = design.FeatureSize(design.ExemplarSize);
+        var r = design.ResponseSize;
+        var c = design.Channels;
+        var graph = new GraphProto { Name = "edgetracker_default_search" };
+        graph.Input.Add(OnnxModels.Float(SearchInput, -1, 3, x, x));
+        graph.Input.Add(OnnxModels.Float(Kernel, 1, c, pz, pz));
+        AddFeatures(graph, design, SearchInput, "features");
+
+        // Numerator: the kernel is zero-mean, so Σ k·x = Σ k·(x − mean): one Conv with the kernel as weights.
+        graph.Node.Add(OnnxModels.Node("Conv", ["features", Kernel], ["correlation"]));
+
+        // Window statistics per channel with separable box means (31×1 then 1×31): E[x], E[x²].
+        AddBoxMean(graph, "features", "mean", pz);
+        graph.Node.Add(OnnxModels.Node("Mul", ["features", "features"], ["features_sq"]));
+        AddBoxMean(graph, "features_sq", "mean_sq", pz);
+        graph.Node.Add(OnnxModels.Node("Mul", ["mean", "mean"], ["mean_squared"]));
+        graph.Node.Add(OnnxModels.Node("Sub", ["mean_sq", "mean_squared"], ["variance_c"]));
+        // Σ over channels times N (window cells) with a 1×1 Conv of constant N: the window's energy about its mean.
+        graph.Initializer.Add(OnnxModels.Tensor("channel_sum", [1, c, 1, 1], Enumerable.Repeat((float)(pz * pz), c).ToArray()));
+        graph.Node.Add(OnnxModels.Node("Conv", ["variance_c", "channel_sum"], ["energy"]));
+        // Rounding can make a flat window's energy slightly negative: clamp before the root.
+        graph.Node.Add(OnnxModels.Node("Relu", ["energy"], ["energy_pos"]));
+        graph.Initializer.Add(OnnxModels.Tensor("eps", [1], [design.Epsilon]));
+        graph.Node.Add(OnnxModels.Node("Add", ["energy_pos", "eps"], ["energy_eps"]));
+        graph.Node.Add(OnnxModels.Node("Sqrt", ["energy_eps"], ["deviation"]));
+        graph.Node.Add(OnnxModels.Node("Div", ["correlation", "deviation"], [Response]));
+        graph.Output.Add(OnnxModels.Float(Response, -1, 1, r, r));
+        return Write(graph, "EdgeTracker default model, search branch: fixed features, zero-mean normalised cross-correlation with the kernel.");
+    }
+
+    /// <summary>Crop (BGR, 0–255) → pooled feature map: intensity, opponent colours, rectified orientations.</summary>
+    private static void AddFeatures(GraphProto graph, DefaultModelDesign design, string image, string output)
+    {
+        var prefix = image + "_";
+        // Colour: the centre tap of a 3×3 valid Conv, so colour and gradient channels cover the same pixels.
+        var colour = new float[3 * 3 * 3 * 3];
+        for (var ch = 0; ch < 3; ch++)
+        {
+            colour[(0 * 3 + ch) * 9 + 4] = Round(design.IntensityWeight * Luma[ch] / 255f);
+        }
+        // Red − green and (red + green)/2 − blue, in BGR channel order, scaled to about ±1.
+        float[] redGreen = [0f, -1f, 1f];
+        float[] yellowBlue = [-1f, 0.5f, 0.5f];
+        for (var ch = 0; ch < 3; ch++)
+        {
+            colour[(1 * 3 + ch) * 9 + 4] = Round(design.ColorWeight * redGreen[ch] / 255f);
+            colour[(2 * 3 + ch) * 9 + 4] = Round(design.ColorWeight * yellowBlue[ch] / 255f);
+        }
+        graph.Initializer.Add(OnnxModels.Tensor(prefix + "colour_w", [3, 3, 3, 3], colour));
+        graph.Node.Add(OnnxModels.Node("Conv", [image, prefix + "colour_w"], [prefix + "colour"], OnnxModels.Attr("kernel_shape", [3L, 3L])));
+
+        // Gradient of the intensity: Sobel / 8 (a unit step gives 1 per pixel... of intensity in 0..1).
+        float[] sobelX = [-1, 0, 1, -2, 0, 2, -1, 0, 1];
+        float[] sobelY = [-1, -2, -1, 0, 0, 0, 1, 2, 1];
+        var gradient = new float[2 * 3 * 9];
+        for (var ch = 0; ch < 3; ch++)
+        {
+            for (var t = 0; t < 9; t++)
+            {
+                gradient[(0 * 3 + ch) * 9 + t] = Round(sobelX[t] / 8f * Luma[ch] / 255f);
+                gradient[(1 * 3 + ch) * 9 + t] = Round(sobelY[t] / 8f * Luma[ch] / 255f);
+            }
+        }
+        graph.Initializer.Add(OnnxModels.Tensor(prefix + "gradient_w", [2, 3, 3, 3], gradient));
+        graph.Node.Add(OnnxModels.Node("Conv", [image, prefix + "gradient_w"], [prefix + "gradient"], OnnxModels.Attr("kernel_shape", [3L, 3L])));
+
+        // Magnitude √(gx² + gy² + ε) via a 1×1 Conv summing the two squares.
+        graph.Node.Add(OnnxModels.Node("Mul", [prefix + "gradient", prefix + "gradient"], [prefix + "gradient_sq"]));
+        graph.Initializer.Add(OnnxModels.Tensor(prefix + "sum2_w", [1, 2, 1, 1], [1f, 1f]));
+        graph.Node.Add(OnnxModels.Node("Conv", [prefix + "gradient_sq", prefix + "sum2_w"], [prefix + "magnitude_sq"]));
+        graph.Initializer.Add(OnnxModels.Tensor(prefix + "grad_eps", [1], [1e-8f]));
+        graph.Node.Add(OnnxModels.Node("Add", [prefix + "magnitude_sq", prefix + "grad_eps"], [prefix + "magnitude_sq_eps"]));
+        graph.Node.Add(OnnxModels.Node("Sqrt", [prefix + "magnitude_sq_eps"], [prefix + "magnitude"]));
+
+        // Orientation k: relu(w·(cos θk·gx + sin θk·gy − t·|g|)) as one 1×1 Conv over [gx, gy, |g|].
+        graph.Node.Add(OnnxModels.Node("Concat", [prefix + "gradient", prefix + "magnitude"], [prefix + "gradient_mag"], OnnxModels.Attr("axis", 1L)));
+        var k = design.Orientations;
+        var orientation = new float[k * 3];
+        for (var i = 0; i < k; i++)
+        {
+            var angle = 2 * Math.PI * i / k;
+            orientation[i * 3] = Round(design.OrientationWeight * Math.Cos(angle));
+            orientation[i * 3 + 1] = Round(design.OrientationWeight * Math.Sin(angle));
+            orientation[i * 3 + 2] = Round(-design.OrientationWeight * design.OrientationThreshold);
+        }
+        graph.Initializer.Add(OnnxModels.Tensor(prefix + "orientation_w", [k, 3, 1, 1], orientation));
+        graph.Node.Add(OnnxModels.Node("Conv", [prefix + "gradient_mag", prefix + "orientation_w"], [prefix + "projection"]));
+        graph.Node.Add(OnnxModels.Node("Relu", [prefix + "projection"], [prefix + "orientation"]));
+
+        // HOG-style cells: average each channel over Cell² pixels, stride Cell.
+        graph.Node.Add(OnnxModels.Node("Concat", [prefix + "colour", prefix + "orientation"], [prefix + "pixel_features"], OnnxModels.Attr("axis", 1L)));
+        graph.Node.Add(OnnxModels.Node("AveragePool", [prefix + "pixel_features"], [output],
+            OnnxModels.Attr("kernel_shape", [(long)design.Cell, design.Cell]), OnnxModels.Attr("strides", [(long)design.Cell, design.Cell])));
+    }
+
+    private static void AddBoxMean(GraphProto graph, string input, string output, int side)
+    {
+        graph.Node.Add(OnnxModels.Node("AveragePool", [input], [output + "_rows"], OnnxModels.Attr("kernel_shape", [(long)side, 1L])));
+        graph.Node.Add(OnnxModels.Node("AveragePool", [output + "_rows"], [output], OnnxModels.Attr("kernel_shape", [1L, (long)side])));
+    }
+
+    private static byte[] Write(GraphProto graph, string description)
+    {
+        graph.DocString = description;
+        var model = OnnxModels.Model(graph, Opset, irVersion: 8, producer: "edgetracker models build-default");
+        model.ProducerVersion = "1";
+        return OnnxModels.Write(model);
+    }
+
+    /// <summary>Rounds to six decimals so libm differences between machines cannot change a weight's bits.</summary>
+    private static float Round(double value) => (float)Math.Round(value, 6, MidpointRounding.ToEven);
+}

@@ -1,0 +1,305 @@
+using System.Diagnostics;
+using EdgeTracker.Camera.Frames;
+using EdgeTracker.Inference;
+using EdgeTracker.Inference.Onnx;
+
+namespace EdgeTracker.Tracking.SiamFC;
+
+/// <summary>
+/// SiamFC (Bertinetto et al., 2016): an exemplar model turns the 127×127 exemplar crop into a correlation kernel
+/// once; every frame a search model correlates it with a batch of 255×255 crops at a few scales; the response is
+/// upsampled, scale-penalised and windowed (<see cref="SiamFcResponse"/>), and the target moves to the peak.
+/// Runs our own default model (<c>siamfc-default</c>) and learned SiamFC exports alike.
+/// </summary>
+/// <remarks>
+/// Model contract (docs/models.md): role <c>template</c>, one image input [1,3,Z,Z] → one kernel output; role
+/// <c>search</c>, an image input [S,3,X,X] plus an input named like the kernel → one response [S,1,R,R].
+/// While the target is lost the search model also runs on a wider crop at the same pixel scale (the same bytes
+/// with the input shape rewritten in memory), one scale only, so the target can be found again away from where it
+/// was last seen.
+/// </remarks>
+public sealed class SiamFcTracker : ISingleObjectTracker
+{
+    private readonly ModelManifest _manifest;
+    private readonly SiamFcParameters _p;
+    private readonly ConfidenceOptions _confidenceOptions;
+    private readonly TargetStateMachine _state;
+    private readonly bool _rgb;
+    private readonly List<IDisposable> _owned = [];
+    private readonly SubwindowSampler _sampler = new();
+    private readonly OrtTensor<float> _templateInput;
+    private readonly OrtTensor<float> _kernel;
+    private readonly OrtTensor<float> _searchInput;
+    private readonly OrtTensor<float> _response;
+    private readonly RunBinding _runTemplate;
+    private readonly RunBinding _runSearch;
+    private readonly SiamFcResponse _responseProcessor;
+    private readonly float[] _factors;
+    private readonly float[] _initialKernel;
+    private readonly float[] _runningKernel;
+    private readonly int _responseSize;
+    // The wide search used while lost (null when the search model cannot take a larger input).
+    private readonly OrtTensor<float>? _wideInput;
+    private readonly OrtTensor<float>? _wideResponse;
+    private readonly RunBinding? _runWide;
+    private readonly SiamFcResponse? _wideProcessor;
+    private readonly int _wideSize;
+    private readonly byte[] _pad = new byte[3];
+    private float _cx, _cy, _w, _h;
+    private bool _initialised;
+
+    /// <param name="manifest">A <c>siamfc</c> manifest.</param>
+    /// <param name="files">Resolved files by role (<c>template</c>, <c>search</c>).</param>
+    /// <param name="sessionOptions">Session options.</param>
+    /// <param name="confidence">State thresholds; defaults when null.</param>
+    public SiamFcTracker(ModelManifest manifest, IReadOnlyDictionary<string, string> files, OrtSessionOptions sessionOptions,
+        ConfidenceOptions? confidence = null)
+    {
+        _manifest = manifest;
+        _p = manifest.SiamFc ?? new SiamFcParameters();
+        _p.Validate(manifest.Name);
+        _confidenceOptions = confidence ?? new ConfidenceOptions();
+        _confidenceOptions.Validate();
+        _state = new TargetStateMachine(_confidenceOptions);
+        _rgb = manifest.ChannelOrder == "rgb";
+        ExecutionProvider = sessionOptions.Provider;
+        try
+        {
+            var template = Own(InferenceSession.FromFile(files["template"], sessionOptions));
+            manifest.ValidateSession("template", template);
+            var searchBytes = File.ReadAllBytes(files["search"]);
+            var search = Own(InferenceSession.FromBytes(searchBytes, sessionOptions, files["search"]));
+            manifest.ValidateSession("search", search);
+
+            var kernelInfo = template.Outputs[0];
+            var kernelName = kernelInfo.Name;
+            var imageName = search.Inputs.FirstOrDefault(i => i.Name != kernelName)?.Name
+                ?? throw new ModelException($"Model '{manifest.Name}': search file '{files["search"]}' has no image input besides '{kernelName}'.");
+            if (search.Inputs.All(i => i.Name != kernelName))
+            {
+                throw new ModelException(
+                    $"Model '{manifest.Name}': search file '{files["search"]}' has no input '{kernelName}' (the template file's output); its inputs are: {string.Join("; ", search.Inputs)}.");
+            }
+            if (kernelInfo.Shape.Any(d => d < 0))
+            {
+                throw new ModelException($"Model '{manifest.Name}': template output {kernelInfo} must have a fixed shape.");
+            }
+            _responseSize = manifest.ScoreSize ?? (int)search.Outputs[0].Shape[^1];
+            if (_responseSize <= 0)
+            {
+                throw new ModelException($"Model '{manifest.Name}': the response size is symbolic in '{files["search"]}'; set 'scoreSize' in the manifest.");
+            }
+            var z = manifest.TemplateSize;
+            var x = manifest.SearchSize;
+            var scales = _p.ScaleCount;
+            _templateInput = Own(new OrtTensor<float>(1, 3, z, z));
+            _kernel = Own(new OrtTensor<float>(kernelInfo.Shape));
+            _searchInput = Own(new OrtTensor<float>(scales, 3, x, x));
+            _response = Own(new OrtTensor<float>(scales, 1, _responseSize, _responseSize));
+            _runTemplate = Own(template.Bind([(template.Inputs[0].Name, _templateInput)], [(kernelName, _kernel)]));
+            _runSearch = Own(search.Bind([(imageName, _searchInput), (kernelName, _kernel)], [(search.Outputs[0].Name, _response)]));
+
+            // The same search model on a crop LostSearchScale times wider, at the same pixels-per-cell.
+            var extraCells = (int)MathF.Round(x * (_confidenceOptions.LostSearchScale - 1) / manifest.Stride);
+            if (extraCells > 0)
+            {
+                _wideSize = x + extraCells * manifest.Stride;
+                var wideResponse = _responseSize + extraCells;
+                try
+                {
+                    var model = OnnxModels.Read(searchBytes, files["search"]);
+                    OnnxModels.SetInputShape(model, imageName, [1, 3, _wideSize, _wideSize]);
+                    var wide = Own(InferenceSession.FromBytes(OnnxModels.Write(model), sessionOptions, files["search"]));
+                    _wideInput = Own(new OrtTensor<float>(1, 3, _wideSize, _wideSize));
+                    _wideResponse = Own(new OrtTensor<float>(1, 1, wideResponse, wideResponse));
+                    _runWide = Own(wide.Bind([(imageName, _wideInput), (kernelName, _kernel)], [(wide.Outputs[0].Name, _wideResponse)]));
+                    _wideProcessor = new SiamFcResponse(wideResponse, _p.ResponseUpsample, 1, manifest.Stride);
+                }
+                catch (Exception e) when (e is OrtException or InvalidDataException)
+                {
+                    // A search graph that is not fully convolutional cannot take a wider crop: search the normal region.
+                    _runWide = null;
+                }
+            }
+        }
+        catch
+        {
+            DisposeOwned();
+            throw;
+        }
+        _responseProcessor = new SiamFcResponse(_responseSize, _p.ResponseUpsample, _p.ScaleCount, manifest.Stride);
+        _factors = new float[_p.ScaleCount];
+        SiamFcMath.ScaleFactors(_p.ScaleCount, _p.ScaleStep, _factors);
+        _initialKernel = new float[_kernel.Length];
+        _runningKernel = new float[_kernel.Length];
+    }
+
+    private T Own<T>(T disposable) where T : IDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
+
+    /// <inheritdoc />
+    public string ModelName => _manifest.Name;
+
+    /// <inheritdoc />
+    public string ExecutionProvider { get; }
+
+    /// <summary>The response map's side (from the model).</summary>
+    public int ResponseSize => _responseSize;
+
+    /// <summary>Whether a wider search runs while the target is lost.</summary>
+    public bool SearchesWiderWhenLost => _runWide is not null;
+
+    /// <summary>The current target state.</summary>
+    public TargetState State => _state.State;
+
+    /// <summary>Timing of the last <see cref="Track"/> call in Stopwatch ticks: crop, inference, post-processing.</summary>
+    public StageTimes LastTimes { get; private set; }
+
+    /// <inheritdoc />
+    public void Init(Frame frame, BoxF box)
+    {
+        if (!box.IsValid)
+        {
+            throw new ArgumentException($"Initial box {box} has no positive finite size.", nameof(box));
+        }
+        _cx = box.X + (box.W - 1) / 2f;
+        _cy = box.Y + (box.H - 1) / 2f;
+        _w = box.W;
+        _h = box.H;
+        NanoTrackMath.TruncatedChannelMeans(frame, _pad);
+        ComputeKernel(frame);
+        _kernel.Span.CopyTo(_initialKernel);
+        _kernel.Span.CopyTo(_runningKernel);
+        _state.Reset();
+        _initialised = true;
+    }
+
+    private float ExemplarSide => SiamFcMath.ExemplarSide(_w, _h, _manifest.HyperParameters.ContextAmount);
+
+    private void ComputeKernel(Frame frame)
+    {
+        var side = Round(ExemplarSide);
+        _sampler.Sample(frame, _cx, _cy, side, _manifest.TemplateSize, _pad, _rgb, _manifest.Normalization, _templateInput.Span);
+        _runTemplate.Run();
+    }
+
+    /// <inheritdoc />
+    public TrackResult Track(Frame frame)
+    {
+        if (!_initialised)
+        {
+            throw new InvalidOperationException("Track called before Init.");
+        }
+        var t0 = Stopwatch.GetTimestamp();
+        var z = _manifest.TemplateSize;
+        var x = _manifest.SearchSize;
+        var searchSide = SiamFcMath.SearchSide(ExemplarSide, z, x);
+        var lost = _state.State == TargetState.Lost && _runWide is not null;
+        long t1, t2;
+        SiamFcPeak peak;
+        float confidence;
+        if (lost)
+        {
+            // Same pixels per cell as the normal search, wider region, scale 1 only.
+            var wideSide = searchSide * _wideSize / x;
+            _sampler.Sample(frame, _cx, _cy, Round(wideSide), _wideSize, _pad, _rgb, _manifest.Normalization, _wideInput!.Span);
+            t1 = Stopwatch.GetTimestamp();
+            _runWide!.Run();
+            t2 = Stopwatch.GetTimestamp();
+            // No window while lost: the target may be anywhere in the region.
+            peak = _wideProcessor!.Locate(_wideResponse!.Span, [1f], wideSide, _wideSize, 1f, 0f);
+            confidence = Confidence(_wideResponse.Span, _wideProcessor, peak);
+        }
+        else
+        {
+            var plane = 3 * x * x;
+            for (var s = 0; s < _factors.Length; s++)
+            {
+                _sampler.Sample(frame, _cx, _cy, Round(searchSide * _factors[s]), x, _pad, _rgb, _manifest.Normalization,
+                    _searchInput.Span.Slice(s * plane, plane));
+            }
+            t1 = Stopwatch.GetTimestamp();
+            _runSearch.Run();
+            t2 = Stopwatch.GetTimestamp();
+            peak = _responseProcessor.Locate(_response.Span, _factors, searchSide, x, _p.ScalePenalty, _manifest.HyperParameters.WindowInfluence);
+            var cells = _responseSize * _responseSize;
+            confidence = Confidence(_response.Span.Slice(peak.ScaleIndex * cells, cells), _responseProcessor, peak);
+        }
+        var state = _state.Update(confidence);
+
+        // A lost target moves only when it is found again with confidence; otherwise the search stays where it was.
+        var found = !lost || state != TargetState.Lost;
+        if (found && confidence >= _confidenceOptions.LostBelow)
+        {
+            _cx = Math.Clamp(_cx + peak.DisplacementX, 0, frame.Width);
+            _cy = Math.Clamp(_cy + peak.DisplacementY, 0, frame.Height);
+            if (!lost)
+            {
+                var scale = (1 - _p.ScaleLr) + _p.ScaleLr * _factors[peak.ScaleIndex];
+                _w = Math.Clamp(_w * scale, 4, frame.Width);
+                _h = Math.Clamp(_h * scale, 4, frame.Height);
+            }
+            if (_p.TemplateLr > 0 && state == TargetState.Tracking && confidence >= _p.TemplateUpdateAbove)
+            {
+                UpdateTemplate(frame);
+            }
+        }
+        var t3 = Stopwatch.GetTimestamp();
+        LastTimes = new StageTimes(t1 - t0, t2 - t1, 0, t3 - t2);
+        return new TrackResult(new BoxF(_cx - (_w - 1) / 2f, _cy - (_h - 1) / 2f, _w, _h), peak.PeakResponse, confidence, state);
+    }
+
+    /// <summary>Blends the exemplar at the new position into the running kernel and anchors it to the first one.</summary>
+    private void UpdateTemplate(Frame frame)
+    {
+        ComputeKernel(frame);
+        var kernel = _kernel.Span;
+        var rate = _p.TemplateLr;
+        var keep = _p.InitialTemplateWeight;
+        var energy = 0.0;
+        for (var i = 0; i < kernel.Length; i++)
+        {
+            _runningKernel[i] = (1 - rate) * _runningKernel[i] + rate * kernel[i];
+            var v = keep * _initialKernel[i] + (1 - keep) * _runningKernel[i];
+            kernel[i] = v;
+            energy += v * v;
+        }
+        if (_p.Response == "correlation" && energy > 0)
+        {
+            // A blend of unit-norm zero-mean kernels is zero-mean but shorter: renormalise so the response stays a correlation.
+            var scale = (float)(1 / Math.Sqrt(energy));
+            for (var i = 0; i < kernel.Length; i++)
+            {
+                kernel[i] *= scale;
+            }
+        }
+    }
+
+    private float Confidence(ReadOnlySpan<float> map, SiamFcResponse processor, SiamFcPeak peak)
+    {
+        if (_p.Response == "correlation")
+        {
+            return Math.Clamp(peak.PeakResponse, 0f, 1f);
+        }
+        var size = (int)Math.Sqrt(map.Length);
+        var factor = processor.UpsampledSize / size;
+        return PeakToSidelobe.Confidence(map, size, peak.PeakX / factor, peak.PeakY / factor);
+    }
+
+    private static int Round(float side) => Math.Max(1, (int)MathF.Round(side, MidpointRounding.ToEven));
+
+    /// <inheritdoc />
+    public void Dispose() => DisposeOwned();
+
+    private void DisposeOwned()
+    {
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            _owned[i].Dispose();
+        }
+        _owned.Clear();
+    }
+}

@@ -1,0 +1,122 @@
+using EdgeTracker.Tracking.DefaultModel;
+
+namespace EdgeTracker.Tests.Models;
+
+/// <summary>
+/// The default model's computation written out plainly (loops, doubles), from the design's description rather
+/// than from the graph: the oracle the ONNX graphs are held to.
+/// </summary>
+internal static class DefaultModelReference
+{
+    /// <summary>Features [C, P, P] of one BGR crop [3, S, S] (0–255, planar).</summary>
+    public static double[] Features(ReadOnlySpan<float> crop, int size, DefaultModelDesign d)
+    {
+        var valid = size - 2;
+        var channels = d.Channels;
+        var cell = d.Cell;
+        var p = d.FeatureSize(size);
+        var plane = size * size;
+        var pixels = new double[channels * valid * valid];
+        var c = crop.ToArray();
+        double Gray(int y, int x)
+        {
+            var i = y * size + x;
+            return (0.114 * c[i] + 0.587 * c[plane + i] + 0.299 * c[2 * plane + i]) / 255;
+        }
+        for (var y = 0; y < valid; y++)
+        {
+            for (var x = 0; x < valid; x++)
+            {
+                int cy = y + 1, cx = x + 1, i = cy * size + cx, o = y * valid + x, vv = valid * valid;
+                double b = c[i], g = c[plane + i], r = c[2 * plane + i];
+                pixels[o] = d.IntensityWeight * (0.114 * b + 0.587 * g + 0.299 * r) / 255;
+                pixels[vv + o] = d.ColorWeight * (r - g) / 255;
+                pixels[2 * vv + o] = d.ColorWeight * ((r + g) / 2 - b) / 255;
+                var gx = (Gray(cy - 1, cx + 1) + 2 * Gray(cy, cx + 1) + Gray(cy + 1, cx + 1)
+                    - Gray(cy - 1, cx - 1) - 2 * Gray(cy, cx - 1) - Gray(cy + 1, cx - 1)) / 8;
+                var gy = (Gray(cy + 1, cx - 1) + 2 * Gray(cy + 1, cx) + Gray(cy + 1, cx + 1)
+                    - Gray(cy - 1, cx - 1) - 2 * Gray(cy - 1, cx) - Gray(cy - 1, cx + 1)) / 8;
+                var magnitude = Math.Sqrt(gx * gx + gy * gy + 1e-8);
+                for (var k = 0; k < d.Orientations; k++)
+                {
+                    var angle = 2 * Math.PI * k / d.Orientations;
+                    var projection = Math.Cos(angle) * gx + Math.Sin(angle) * gy - d.OrientationThreshold * magnitude;
+                    pixels[(3 + k) * vv + o] = d.OrientationWeight * Math.Max(0, projection);
+                }
+            }
+        }
+        var pooled = new double[channels * p * p];
+        for (var ch = 0; ch < channels; ch++)
+        {
+            for (var py = 0; py < p; py++)
+            {
+                for (var px = 0; px < p; px++)
+                {
+                    var sum = 0.0;
+                    for (var yy = 0; yy < cell; yy++)
+                    {
+                        for (var xx = 0; xx < cell; xx++)
+                        {
+                            sum += pixels[ch * valid * valid + (py * cell + yy) * valid + px * cell + xx];
+                        }
+                    }
+                    pooled[ch * p * p + py * p + px] = sum / (cell * cell);
+                }
+            }
+        }
+        return pooled;
+    }
+
+    /// <summary>The zero-mean (per channel), unit-norm kernel.</summary>
+    public static double[] Kernel(double[] features, int channels, int p)
+    {
+        var n = p * p;
+        var kernel = new double[features.Length];
+        var energy = 0.0;
+        for (var ch = 0; ch < channels; ch++)
+        {
+            var mean = 0.0;
+            for (var i = 0; i < n; i++) mean += features[ch * n + i];
+            mean /= n;
+            for (var i = 0; i < n; i++)
+            {
+                kernel[ch * n + i] = features[ch * n + i] - mean;
+                energy += kernel[ch * n + i] * kernel[ch * n + i];
+            }
+        }
+        var norm = Math.Sqrt(energy + 1e-6);
+        for (var i = 0; i < kernel.Length; i++) kernel[i] /= norm;
+        return kernel;
+    }
+
+    /// <summary>The normalised cross-correlation [R, R] of search features [C, Px, Px] with a kernel [C, Pz, Pz].</summary>
+    public static double[] Response(double[] search, int px, double[] kernel, int pz, int channels)
+    {
+        var r = px - pz + 1;
+        var response = new double[r * r];
+        for (var v = 0; v < r; v++)
+        {
+            for (var u = 0; u < r; u++)
+            {
+                double dot = 0, energy = 0;
+                for (var ch = 0; ch < channels; ch++)
+                {
+                    double sum = 0, sumSq = 0;
+                    for (var i = 0; i < pz; i++)
+                    {
+                        for (var j = 0; j < pz; j++)
+                        {
+                            var x = search[ch * px * px + (v + i) * px + u + j];
+                            dot += kernel[ch * pz * pz + i * pz + j] * x;
+                            sum += x;
+                            sumSq += x * x;
+                        }
+                    }
+                    energy += sumSq - sum * sum / (pz * pz);
+                }
+                response[v * r + u] = dot / Math.Sqrt(Math.Max(0, energy) + 1e-6);
+            }
+        }
+        return response;
+    }
+}
