@@ -22,5 +22,6 @@ public static class CliApp
     {
         yield return DoctorCommand.Create();
         yield return EvalCommand.Create();
+        yield return ModelsCommand.Create();
     }
 }

@@ -67,21 +67,23 @@ internal static class DefaultModelReference
         return pooled;
     }
 
-    /// <summary>The zero-mean (per channel), unit-norm kernel.</summary>
-    public static double[] Kernel(double[] features, int channels, int p)
+    /// <summary>The kernel m·(z − μ)/√(Σ m·(z − μ)²), μ each channel's m-weighted mean.</summary>
+    public static double[] Kernel(double[] features, int channels, int p, float[] mask)
     {
         var n = p * p;
         var kernel = new double[features.Length];
+        var maskSum = mask.Sum(m => (double)m);
         var energy = 0.0;
         for (var ch = 0; ch < channels; ch++)
         {
             var mean = 0.0;
-            for (var i = 0; i < n; i++) mean += features[ch * n + i];
-            mean /= n;
+            for (var i = 0; i < n; i++) mean += mask[i] * features[ch * n + i];
+            mean /= maskSum;
             for (var i = 0; i < n; i++)
             {
-                kernel[ch * n + i] = features[ch * n + i] - mean;
-                energy += kernel[ch * n + i] * kernel[ch * n + i];
+                var centred = features[ch * n + i] - mean;
+                kernel[ch * n + i] = mask[i] * centred;
+                energy += mask[i] * centred * centred;
             }
         }
         var norm = Math.Sqrt(energy + 1e-6);
@@ -89,10 +91,11 @@ internal static class DefaultModelReference
         return kernel;
     }
 
-    /// <summary>The normalised cross-correlation [R, R] of search features [C, Px, Px] with a kernel [C, Pz, Pz].</summary>
-    public static double[] Response(double[] search, int px, double[] kernel, int pz, int channels)
+    /// <summary>The weighted normalised cross-correlation [R, R] of search features [C, Px, Px] with a kernel [C, Pz, Pz].</summary>
+    public static double[] Response(double[] search, int px, double[] kernel, int pz, int channels, float[] mask)
     {
         var r = px - pz + 1;
+        var maskSum = mask.Sum(m => (double)m);
         var response = new double[r * r];
         for (var v = 0; v < r; v++)
         {
@@ -107,12 +110,13 @@ internal static class DefaultModelReference
                         for (var j = 0; j < pz; j++)
                         {
                             var x = search[ch * px * px + (v + i) * px + u + j];
+                            var m = mask[i * pz + j];
                             dot += kernel[ch * pz * pz + i * pz + j] * x;
-                            sum += x;
-                            sumSq += x * x;
+                            sum += m * x;
+                            sumSq += m * x * x;
                         }
                     }
-                    energy += sumSq - sum * sum / (pz * pz);
+                    energy += sumSq - sum * sum / maskSum;
                 }
                 response[v * r + u] = dot / Math.Sqrt(Math.Max(0, energy) + 1e-6);
             }

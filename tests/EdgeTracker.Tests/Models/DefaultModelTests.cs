@@ -2,6 +2,7 @@ using EdgeTracker.Inference;
 using EdgeTracker.Testing;
 using EdgeTracker.Tests.Inference;
 using EdgeTracker.Tracking.DefaultModel;
+using EdgeTracker.Tracking.SiamFC;
 
 namespace EdgeTracker.Tests.Models;
 
@@ -53,13 +54,19 @@ public sealed class DefaultModelTests
         using var kernel = new OrtTensor<float>(1, design.Channels, pz, pz);
         using var searchIn = new OrtTensor<float>(2, 3, x, x);
         using var response = new OrtTensor<float>(2, 1, r, r);
-        using var runTemplate = template.Bind([("template", templateIn)], [("kernel", kernel)]);
-        using var runSearch = search.Bind([("search", searchIn), ("kernel", kernel)], [("response", response)]);
+        using var mask = new OrtTensor<float>(1, 1, pz, pz);
+        using var runTemplate = template.Bind([("template", templateIn), ("mask", mask)], [("kernel", kernel)]);
+        using var runSearch = search.Bind([("search", searchIn), ("kernel", kernel), ("mask", mask)], [("response", response)]);
 
+        // A 40×70-pixel target in the exemplar, context weighing 0.3.
+        SiamFcTracker.TargetMask(mask.Span, pz, z, design.Cell, 40, 70, 0.3f);
+        var weights = mask.Span.ToArray();
+        Assert.Equal(1f, weights[15 * pz + 15]);
+        Assert.Equal(0.3f, weights[0], 6);
         var exemplar = Scene(z, 1);
         exemplar.CopyTo(templateIn.Span);
         runTemplate.Run();
-        var expectedKernel = DefaultModelReference.Kernel(DefaultModelReference.Features(exemplar, z, design), design.Channels, pz);
+        var expectedKernel = DefaultModelReference.Kernel(DefaultModelReference.Features(exemplar, z, design), design.Channels, pz, weights);
         for (var i = 0; i < expectedKernel.Length; i++)
         {
             Assert.True(Math.Abs(expectedKernel[i] - kernel.Span[i]) < 2e-5, $"kernel[{i}]: expected {expectedKernel[i]}, got {kernel.Span[i]}");
@@ -71,7 +78,7 @@ public sealed class DefaultModelTests
         runSearch.Run();
         for (var s = 0; s < 2; s++)
         {
-            var expected = DefaultModelReference.Response(DefaultModelReference.Features(scenes[s], x, design), px, expectedKernel, pz, design.Channels);
+            var expected = DefaultModelReference.Response(DefaultModelReference.Features(scenes[s], x, design), px, expectedKernel, pz, design.Channels, weights);
             for (var i = 0; i < expected.Length; i++)
             {
                 Assert.True(Math.Abs(expected[i] - response.Span[s * r * r + i]) < 2e-3, $"response[{s}, {i}]: expected {expected[i]}, got {response.Span[s * r * r + i]}");
@@ -91,8 +98,10 @@ public sealed class DefaultModelTests
         using var kernel = new OrtTensor<float>(1, design.Channels, pz, pz);
         using var searchIn = new OrtTensor<float>(1, 3, x, x);
         using var response = new OrtTensor<float>(1, 1, r, r);
-        using var runTemplate = template.Bind([("template", templateIn)], [("kernel", kernel)]);
-        using var runSearch = search.Bind([("search", searchIn), ("kernel", kernel)], [("response", response)]);
+        using var mask = new OrtTensor<float>(1, 1, pz, pz);
+        SiamFcTracker.TargetMask(mask.Span, pz, z, design.Cell, 50, 50, 0.3f);
+        using var runTemplate = template.Bind([("template", templateIn), ("mask", mask)], [("kernel", kernel)]);
+        using var runSearch = search.Bind([("search", searchIn), ("kernel", kernel), ("mask", mask)], [("response", response)]);
 
         // Cut the exemplar out of the search scene at (4·5, 4·9): the correlation must peak at 1 in cell (5, 9).
         var scene = Scene(x, 7);

@@ -4,16 +4,18 @@ namespace EdgeTracker.Tracking.DefaultModel;
 
 /// <summary>
 /// Writes EdgeTracker's own SiamFC-family model: two standard ONNX graphs (opset 17, CPU-runnable operators only —
-/// Conv, Relu, Mul, Add, Sub, Div, Sqrt, Concat, AveragePool, ReduceMean, ReduceSumSquare) built from
+/// Conv, Relu, Mul, Add, Sub, Div, Sqrt, Concat, AveragePool, ReduceSum, Tile) built from
 /// <see cref="DefaultModelDesign"/>. Nothing is random or learned, and every weight is rounded to six decimals
 /// before it becomes a float, so the same design gives the same bytes on any machine.
 /// </summary>
 /// <remarks>
-/// The <b>exemplar</b> graph maps <c>template</c> [1,3,127,127] to <c>kernel</c> [1,C,31,31]: the features minus
-/// each channel's mean, divided by their norm. The <b>search</b> graph maps <c>search</c> [S,3,255,255] (S scales)
-/// and <c>kernel</c> to <c>response</c> [S,1,33,33]: Σ kernel·x over each window (a Conv whose weights are the
-/// kernel input) divided by the window's standard deviation √(N·(E[x²] − E[x]²)) summed over channels (separable
-/// average pools) — zero-mean normalised cross-correlation.
+/// Both graphs take a <c>mask</c> [1,1,31,31]: a weight per exemplar cell (the tracker gives the target's own
+/// cells 1 and the context around it less), so the match is about the target, not the background that fills most
+/// of the exemplar crop. The <b>exemplar</b> graph maps <c>template</c> [1,3,127,127] to <c>kernel</c> [1,C,31,31]:
+/// m·(z − μ) / √(Σ m·(z − μ)²) with μ each channel's weighted mean. The <b>search</b> graph maps <c>search</c>
+/// [S,3,255,255] (S scales), <c>kernel</c> and <c>mask</c> to <c>response</c> [S,1,33,33]: Σ kernel·x over each
+/// window (a Conv whose weights are the kernel input) divided by √(Σc [Σ m·x² − (Σ m·x)²/Σ m]) (Convs with the
+/// mask) — weighted zero-mean normalised cross-correlation, a correlation coefficient in [−1, 1].
 /// </remarks>
 public static class DefaultModelBuilder
 {
@@ -29,6 +31,9 @@ public static class DefaultModelBuilder
     /// <summary>The kernel: template graph output, search graph input.</summary>
     public const string Kernel = "kernel";
 
+    /// <summary>The spatial weights [1,1,Pz,Pz] of the exemplar's cells: input of both graphs.</summary>
+    public const string Mask = "mask";
+
     /// <summary>The search graph's output name.</summary>
     public const string Response = "response";
 
@@ -43,14 +48,23 @@ public static class DefaultModelBuilder
         var p = design.FeatureSize(z);
         var graph = new GraphProto { Name = "edgetracker_default_template" };
         graph.Input.Add(OnnxModels.Float(TemplateInput, 1, 3, z, z));
+        graph.Input.Add(OnnxModels.Float(Mask, 1, 1, p, p));
         AddFeatures(graph, design, TemplateInput, "features");
-        graph.Node.Add(OnnxModels.Node("ReduceMean", ["features"], ["channel_mean"], OnnxModels.Attr("axes", [2L, 3L]), OnnxModels.Attr("keepdims", 1L)));
+        // Weighted channel means μ = Σ m·z / Σ m, then kernel = m·(z − μ) / √(Σ m·(z − μ)²).
+        graph.Initializer.Add(OnnxModels.Int64Tensor("spatial_axes", [2], [2L, 3L]));
+        graph.Initializer.Add(OnnxModels.Int64Tensor("all_axes", [3], [1L, 2L, 3L]));
+        graph.Node.Add(OnnxModels.Node("Mul", ["features", Mask], ["masked"]));
+        graph.Node.Add(OnnxModels.Node("ReduceSum", ["masked", "spatial_axes"], ["masked_sum"], OnnxModels.Attr("keepdims", 1L)));
+        graph.Node.Add(OnnxModels.Node("ReduceSum", [Mask, "spatial_axes"], ["mask_sum"], OnnxModels.Attr("keepdims", 1L)));
+        graph.Node.Add(OnnxModels.Node("Div", ["masked_sum", "mask_sum"], ["channel_mean"]));
         graph.Node.Add(OnnxModels.Node("Sub", ["features", "channel_mean"], ["centred"]));
-        graph.Node.Add(OnnxModels.Node("ReduceSumSquare", ["centred"], ["energy"], OnnxModels.Attr("axes", [1L, 2L, 3L]), OnnxModels.Attr("keepdims", 1L)));
+        graph.Node.Add(OnnxModels.Node("Mul", ["centred", Mask], ["weighted"]));
+        graph.Node.Add(OnnxModels.Node("Mul", ["weighted", "centred"], ["weighted_sq"]));
+        graph.Node.Add(OnnxModels.Node("ReduceSum", ["weighted_sq", "all_axes"], ["energy"], OnnxModels.Attr("keepdims", 1L)));
         graph.Initializer.Add(OnnxModels.Tensor("eps", [1], [design.Epsilon]));
         graph.Node.Add(OnnxModels.Node("Add", ["energy", "eps"], ["energy_eps"]));
         graph.Node.Add(OnnxModels.Node("Sqrt", ["energy_eps"], ["norm"]));
-        graph.Node.Add(OnnxModels.Node("Div", ["centred", "norm"], [Kernel]));
+        graph.Node.Add(OnnxModels.Node("Div", ["weighted", "norm"], [Kernel]));
         graph.Output.Add(OnnxModels.Float(Kernel, 1, design.Channels, p, p));
         return Write(graph, "EdgeTracker default model, exemplar branch: fixed colour/intensity/orientation features, zero-mean unit-norm kernel.");
     }
@@ -68,18 +82,26 @@ public static class DefaultModelBuilder
         graph.Input.Add(OnnxModels.Float(Kernel, 1, c, pz, pz));
         AddFeatures(graph, design, SearchInput, "features");
 
-        // Numerator: the kernel is zero-mean, so Σ k·x = Σ k·(x − mean): one Conv with the kernel as weights.
+        graph.Input.Add(OnnxModels.Float(Mask, 1, 1, pz, pz));
+
+        // Numerator: Σ m·(z − μz) = 0, so Σ kernel·x = Σ kernel·(x − μx): one Conv with the kernel as weights.
         graph.Node.Add(OnnxModels.Node("Conv", ["features", Kernel], ["correlation"]));
 
-        // Window statistics per channel with separable box means (31×1 then 1×31): E[x], E[x²].
-        AddBoxMean(graph, "features", "mean", pz);
+        // Denominator: √(Σc [Σ m·x² − (Σ m·x)² / Σ m]) per window — the weighted energy about the weighted mean.
+        graph.Initializer.Add(OnnxModels.Tensor("channel_ones", [1, c, 1, 1], Enumerable.Repeat(1f, c).ToArray()));
         graph.Node.Add(OnnxModels.Node("Mul", ["features", "features"], ["features_sq"]));
-        AddBoxMean(graph, "features_sq", "mean_sq", pz);
-        graph.Node.Add(OnnxModels.Node("Mul", ["mean", "mean"], ["mean_squared"]));
-        graph.Node.Add(OnnxModels.Node("Sub", ["mean_sq", "mean_squared"], ["variance_c"]));
-        // Σ over channels times N (window cells) with a 1×1 Conv of constant N: the window's energy about its mean.
-        graph.Initializer.Add(OnnxModels.Tensor("channel_sum", [1, c, 1, 1], Enumerable.Repeat((float)(pz * pz), c).ToArray()));
-        graph.Node.Add(OnnxModels.Node("Conv", ["variance_c", "channel_sum"], ["energy"]));
+        graph.Node.Add(OnnxModels.Node("Conv", ["features_sq", "channel_ones"], ["energy_sum_c"]));
+        graph.Node.Add(OnnxModels.Node("Conv", ["energy_sum_c", Mask], ["weighted_sq_sum"]));
+        // Per-channel weighted sums: a depthwise Conv with the mask repeated for every channel.
+        graph.Initializer.Add(OnnxModels.Int64Tensor("mask_repeats", [4], [(long)c, 1L, 1L, 1L]));
+        graph.Node.Add(OnnxModels.Node("Tile", [Mask, "mask_repeats"], ["mask_per_channel"]));
+        graph.Node.Add(OnnxModels.Node("Conv", ["features", "mask_per_channel"], ["weighted_sum"], OnnxModels.Attr("group", (long)c)));
+        graph.Node.Add(OnnxModels.Node("Mul", ["weighted_sum", "weighted_sum"], ["weighted_sum_sq"]));
+        graph.Node.Add(OnnxModels.Node("Conv", ["weighted_sum_sq", "channel_ones"], ["weighted_sum_sq_c"]));
+        graph.Initializer.Add(OnnxModels.Int64Tensor("all_axes", [4], [0L, 1L, 2L, 3L]));
+        graph.Node.Add(OnnxModels.Node("ReduceSum", [Mask, "all_axes"], ["mask_sum"], OnnxModels.Attr("keepdims", 1L)));
+        graph.Node.Add(OnnxModels.Node("Div", ["weighted_sum_sq_c", "mask_sum"], ["mean_energy"]));
+        graph.Node.Add(OnnxModels.Node("Sub", ["weighted_sq_sum", "mean_energy"], ["energy"]));
         // Rounding can make a flat window's energy slightly negative: clamp before the root.
         graph.Node.Add(OnnxModels.Node("Relu", ["energy"], ["energy_pos"]));
         graph.Initializer.Add(OnnxModels.Tensor("eps", [1], [design.Epsilon]));
@@ -153,12 +175,6 @@ public static class DefaultModelBuilder
         graph.Node.Add(OnnxModels.Node("Concat", [prefix + "colour", prefix + "orientation"], [prefix + "pixel_features"], OnnxModels.Attr("axis", 1L)));
         graph.Node.Add(OnnxModels.Node("AveragePool", [prefix + "pixel_features"], [output],
             OnnxModels.Attr("kernel_shape", [(long)design.Cell, design.Cell]), OnnxModels.Attr("strides", [(long)design.Cell, design.Cell])));
-    }
-
-    private static void AddBoxMean(GraphProto graph, string input, string output, int side)
-    {
-        graph.Node.Add(OnnxModels.Node("AveragePool", [input], [output + "_rows"], OnnxModels.Attr("kernel_shape", [(long)side, 1L])));
-        graph.Node.Add(OnnxModels.Node("AveragePool", [output + "_rows"], [output], OnnxModels.Attr("kernel_shape", [1L, (long)side])));
     }
 
     private static byte[] Write(GraphProto graph, string description)

@@ -41,6 +41,12 @@ public sealed record SiamFcParameters
     /// <summary>Weight kept on the first frame's kernel whatever the updates (guards against drift).</summary>
     public float InitialTemplateWeight { get; init; } = 0.5f;
 
+    /// <summary>
+    /// For models with a <c>mask</c> input (our default model): the weight of the exemplar's context cells, the
+    /// target's own cells weighing 1. Below 1 the match is about the target more than its surroundings.
+    /// </summary>
+    public float ContextWeight { get; init; } = 0.3f;
+
     /// <summary>Checks the values; throws naming the offending one.</summary>
     public void Validate(string model)
     {
@@ -52,6 +58,7 @@ public sealed record SiamFcParameters
         if (ResponseUpsample is < 1 or > 32) Fail($"responseUpsample {ResponseUpsample} must be in 1..32.");
         if (Response is not ("raw" or "correlation")) Fail($"response '{Response}' must be 'raw' or 'correlation'.");
         if (TemplateLr is < 0f or > 1f) Fail($"templateLr {TemplateLr} must be in [0, 1].");
+        if (ContextWeight is < 0f or > 1f) Fail($"contextWeight {ContextWeight} must be in [0, 1].");
         if (InitialTemplateWeight is < 0f or > 1f) Fail($"initialTemplateWeight {InitialTemplateWeight} must be in [0, 1].");
     }
 }

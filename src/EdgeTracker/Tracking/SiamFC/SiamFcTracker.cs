@@ -29,6 +29,7 @@ public sealed class SiamFcTracker : ISingleObjectTracker
     private readonly SubwindowSampler _sampler = new();
     private readonly OrtTensor<float> _templateInput;
     private readonly OrtTensor<float> _kernel;
+    private readonly OrtTensor<float>? _mask;
     private readonly OrtTensor<float> _searchInput;
     private readonly OrtTensor<float> _response;
     private readonly RunBinding _runTemplate;
@@ -73,8 +74,6 @@ public sealed class SiamFcTracker : ISingleObjectTracker
 
             var kernelInfo = template.Outputs[0];
             var kernelName = kernelInfo.Name;
-            var imageName = search.Inputs.FirstOrDefault(i => i.Name != kernelName)?.Name
-                ?? throw new ModelException($"Model '{manifest.Name}': search file '{files["search"]}' has no image input besides '{kernelName}'.");
             if (search.Inputs.All(i => i.Name != kernelName))
             {
                 throw new ModelException(
@@ -96,8 +95,22 @@ public sealed class SiamFcTracker : ISingleObjectTracker
             _kernel = Own(new OrtTensor<float>(kernelInfo.Shape));
             _searchInput = Own(new OrtTensor<float>(scales, 3, x, x));
             _response = Own(new OrtTensor<float>(scales, 1, _responseSize, _responseSize));
-            _runTemplate = Own(template.Bind([(template.Inputs[0].Name, _templateInput)], [(kernelName, _kernel)]));
-            _runSearch = Own(search.Bind([(imageName, _searchInput), (kernelName, _kernel)], [(search.Outputs[0].Name, _response)]));
+            // Optional spatial weights of the exemplar's cells (our default model takes them).
+            var maskInfo = template.Inputs.FirstOrDefault(i => i.Name == MaskInput);
+            if (maskInfo is not null)
+            {
+                if (maskInfo.Shape.Any(d => d <= 0) || search.Inputs.All(i => i.Name != MaskInput))
+                {
+                    throw new ModelException($"Model '{manifest.Name}': a '{MaskInput}' input needs a fixed shape and must be an input of both files.");
+                }
+                _mask = Own(new OrtTensor<float>(maskInfo.Shape));
+            }
+            var imageName = search.Inputs.FirstOrDefault(i => i.Name != kernelName && i.Name != MaskInput)?.Name
+                ?? throw new ModelException($"Model '{manifest.Name}': search file '{files["search"]}' has no image input besides '{kernelName}'.");
+            var templateImage = template.Inputs.First(i => i.Name != MaskInput).Name;
+            List<(string, OrtValue)> extras = _mask is null ? [(kernelName, _kernel)] : [(kernelName, _kernel), (MaskInput, _mask)];
+            _runTemplate = Own(template.Bind(_mask is null ? [(templateImage, _templateInput)] : [(templateImage, _templateInput), (MaskInput, _mask)], [(kernelName, _kernel)]));
+            _runSearch = Own(search.Bind([(imageName, _searchInput), .. extras], [(search.Outputs[0].Name, _response)]));
 
             // The same search model on a crop LostSearchScale times wider, at the same pixels-per-cell.
             var extraCells = (int)MathF.Round(x * (_confidenceOptions.LostSearchScale - 1) / manifest.Stride);
@@ -112,7 +125,7 @@ public sealed class SiamFcTracker : ISingleObjectTracker
                     var wide = Own(InferenceSession.FromBytes(OnnxModels.Write(model), sessionOptions, files["search"]));
                     _wideInput = Own(new OrtTensor<float>(1, 3, _wideSize, _wideSize));
                     _wideResponse = Own(new OrtTensor<float>(1, 1, wideResponse, wideResponse));
-                    _runWide = Own(wide.Bind([(imageName, _wideInput), (kernelName, _kernel)], [(wide.Outputs[0].Name, _wideResponse)]));
+                    _runWide = Own(wide.Bind([(imageName, _wideInput), .. extras], [(wide.Outputs[0].Name, _wideResponse)]));
                     _wideProcessor = new SiamFcResponse(wideResponse, _p.ResponseUpsample, 1, manifest.Stride);
                 }
                 catch (Exception e) when (e is OrtException or InvalidDataException)
@@ -133,6 +146,9 @@ public sealed class SiamFcTracker : ISingleObjectTracker
         _initialKernel = new float[_kernel.Length];
         _runningKernel = new float[_kernel.Length];
     }
+
+    /// <summary>The optional input of both files holding the exemplar cells' weights [1,1,Pz,Pz].</summary>
+    public const string MaskInput = "mask";
 
     private T Own<T>(T disposable) where T : IDisposable
     {
@@ -170,11 +186,43 @@ public sealed class SiamFcTracker : ISingleObjectTracker
         _w = box.W;
         _h = box.H;
         NanoTrackMath.TruncatedChannelMeans(frame, _pad);
+        if (_mask is not null)
+        {
+            // The target's share of the exemplar does not change while it is tracked (both scale together).
+            var toCrop = _manifest.TemplateSize / ExemplarSide;
+            TargetMask(_mask.Span, (int)_mask.Shape[^1], _manifest.TemplateSize, _manifest.Stride, _w * toCrop, _h * toCrop, _p.ContextWeight);
+        }
         ComputeKernel(frame);
         _kernel.Span.CopyTo(_initialKernel);
         _kernel.Span.CopyTo(_runningKernel);
         _state.Reset();
         _initialised = true;
+    }
+
+    /// <summary>
+    /// Weights of the exemplar's feature cells: 1 on the target, <paramref name="contextWeight"/> on the context,
+    /// the share of each cell covered by the target in between. Cell i spans crop pixels stride·i + 1 … stride·i + stride
+    /// (a 3×3 valid filter, then pooling), the target is centred in the crop.
+    /// </summary>
+    public static void TargetMask(Span<float> mask, int cells, int cropSize, int stride, float targetWidth, float targetHeight, float contextWeight)
+    {
+        var centre = (cropSize - 1) / 2f;
+        for (var i = 0; i < cells; i++)
+        {
+            var fy = Overlap(stride * i + 1 - 0.5f, stride, centre, targetHeight);
+            for (var j = 0; j < cells; j++)
+            {
+                var fx = Overlap(stride * j + 1 - 0.5f, stride, centre, targetWidth);
+                mask[i * cells + j] = contextWeight + (1 - contextWeight) * fx * fy;
+            }
+        }
+
+        static float Overlap(float start, int length, float centre, float size)
+        {
+            var low = MathF.Max(start, centre - size / 2);
+            var high = MathF.Min(start + length, centre + size / 2);
+            return Math.Clamp((high - low) / length, 0f, 1f);
+        }
     }
 
     private float ExemplarSide => SiamFcMath.ExemplarSide(_w, _h, _manifest.HyperParameters.ContextAmount);
