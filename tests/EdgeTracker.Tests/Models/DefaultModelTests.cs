@@ -46,7 +46,7 @@ public sealed class DefaultModelTests
     {
         var design = new DefaultModelDesign();
         int z = design.ExemplarSize, x = design.SearchSize, pz = design.FeatureSize(z), px = design.FeatureSize(x), r = design.ResponseSize;
-        Assert.Equal((31, 63, 33), (pz, px, r));
+        Assert.Equal((15, 31, 17), (pz, px, r));
         using var options = OrtSessionOptions.Create(Cpu);
         using var template = InferenceSession.FromBytes(DefaultModelBuilder.BuildTemplate(design), options, "template.onnx");
         using var search = InferenceSession.FromBytes(DefaultModelBuilder.BuildSearch(design), options, "search.onnx");
@@ -61,7 +61,7 @@ public sealed class DefaultModelTests
         // A 40×70-pixel target in the exemplar, context weighing 0.3.
         SiamFcTracker.TargetMask(mask.Span, pz, z, design.Cell, 40, 70, 0.3f);
         var weights = mask.Span.ToArray();
-        Assert.Equal(1f, weights[15 * pz + 15]);
+        Assert.Equal(1f, weights[7 * pz + 7]);
         Assert.Equal(0.3f, weights[0], 6);
         var exemplar = Scene(z, 1);
         exemplar.CopyTo(templateIn.Span);
@@ -103,13 +103,13 @@ public sealed class DefaultModelTests
         using var runTemplate = template.Bind([("template", templateIn), ("mask", mask)], [("kernel", kernel)]);
         using var runSearch = search.Bind([("search", searchIn), ("kernel", kernel), ("mask", mask)], [("response", response)]);
 
-        // Cut the exemplar out of the search scene at (4·5, 4·9): the correlation must peak at 1 in cell (5, 9).
+        // Cut the exemplar out of the search scene at (8·5, 8·9): the correlation must peak at 1 in cell (5, 9).
         var scene = Scene(x, 7);
         for (var ch = 0; ch < 3; ch++)
         {
             for (var y = 0; y < z; y++)
             {
-                scene.AsSpan(ch * x * x + (y + 36) * x + 20, z).CopyTo(templateIn.Span.Slice(ch * z * z + y * z, z));
+                scene.AsSpan(ch * x * x + (y + 9 * design.Cell) * x + 5 * design.Cell, z).CopyTo(templateIn.Span.Slice(ch * z * z + y * z, z));
             }
         }
         runTemplate.Run();

@@ -31,7 +31,7 @@ public sealed record DefaultModelDesign
     public float OrientationWeight { get; init; } = 1f;
 
     /// <summary>Pooling cell side and stride in crop pixels.</summary>
-    public int Cell { get; init; } = 4;
+    public int Cell { get; init; } = 8;
 
     /// <summary>Exemplar crop side (SiamFC: 127).</summary>
     public int ExemplarSize { get; init; } = 127;

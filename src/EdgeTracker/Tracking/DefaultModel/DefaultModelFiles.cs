@@ -26,7 +26,7 @@ public static class DefaultModelFiles
     public static SiamFC.SiamFcParameters Tracking { get; } = new()
     {
         Response = "correlation",
-        ResponseUpsample = 8, // response stride 4: 8× gives the paper's half-pixel resolution in the search crop
+        ResponseUpsample = 16, // as the paper: stride 8 / 16 = half a search-crop pixel
         ContextWeight = 0.3f,
     };
 
