@@ -123,4 +123,53 @@ internal static class DefaultModelReference
         }
         return response;
     }
+
+    /// <summary>
+    /// The colour response [R, R]: each pixel's P(target | colour) from the table (bin b/16·256 + g/16·16 + r/16),
+    /// averaged over the feature cells, then the window-weighted sum at every response position.
+    /// </summary>
+    public static double[] ColourResponse(ReadOnlySpan<float> crop, int size, float[] table, float[] window, DefaultModelDesign d)
+    {
+        var plane = size * size;
+        var cell = d.Cell;
+        var p = d.FeatureSize(size);
+        var pz = (int)Math.Sqrt(window.Length);
+        var r = p - pz + 1;
+        var cells = new double[p * p];
+        for (var py = 0; py < p; py++)
+        {
+            for (var px = 0; px < p; px++)
+            {
+                var sum = 0.0;
+                for (var yy = 0; yy < cell; yy++)
+                {
+                    for (var xx = 0; xx < cell; xx++)
+                    {
+                        var i = (1 + py * cell + yy) * size + 1 + px * cell + xx;
+                        static int Level(float v) => Math.Clamp((int)Math.Floor(v / 16f), 0, 15);
+                        var bin = Level(crop[i]) * 256 + Level(crop[plane + i]) * 16 + Level(crop[2 * plane + i]);
+                        sum += table[bin];
+                    }
+                }
+                cells[py * p + px] = sum / (cell * cell);
+            }
+        }
+        var response = new double[r * r];
+        for (var v = 0; v < r; v++)
+        {
+            for (var u = 0; u < r; u++)
+            {
+                var sum = 0.0;
+                for (var i = 0; i < pz; i++)
+                {
+                    for (var j = 0; j < pz; j++)
+                    {
+                        sum += window[i * pz + j] * cells[(v + i) * p + u + j];
+                    }
+                }
+                response[v * r + u] = sum;
+            }
+        }
+        return response;
+    }
 }

@@ -55,12 +55,22 @@ public sealed class DefaultModelTests
         using var searchIn = new OrtTensor<float>(2, 3, x, x);
         using var response = new OrtTensor<float>(2, 1, r, r);
         using var mask = new OrtTensor<float>(1, 1, pz, pz);
+        using var table = new OrtTensor<float>(DefaultModelBuilder.ColourBins);
+        using var window = new OrtTensor<float>(1, 1, pz, pz);
+        using var colour = new OrtTensor<float>(2, 1, r, r);
         using var runTemplate = template.Bind([("template", templateIn), ("mask", mask)], [("kernel", kernel)]);
-        using var runSearch = search.Bind([("search", searchIn), ("kernel", kernel), ("mask", mask)], [("response", response)]);
+        using var runSearch = search.Bind(
+            [("search", searchIn), ("kernel", kernel), ("mask", mask), ("colour_table", table), ("target_window", window)],
+            [("response", response), ("colour_response", colour)]);
 
-        // A 40×70-pixel target in the exemplar, context weighing 0.3.
+        // A 40×70-pixel target in the exemplar, context weighing 0.3; a colour table and target window at random.
         SiamFcTracker.TargetMask(mask.Span, pz, z, design.Cell, 40, 70, 0.3f);
         var weights = mask.Span.ToArray();
+        var random = new Random(11);
+        foreach (ref var v in table.Span) v = (float)random.NextDouble();
+        foreach (ref var v in window.Span) v = (float)random.NextDouble() / (pz * pz);
+        var tableValues = table.Span.ToArray();
+        var windowValues = window.Span.ToArray();
         Assert.Equal(1f, weights[7 * pz + 7]);
         Assert.Equal(0.3f, weights[0], 6);
         var exemplar = Scene(z, 1);
@@ -83,6 +93,11 @@ public sealed class DefaultModelTests
             {
                 Assert.True(Math.Abs(expected[i] - response.Span[s * r * r + i]) < 2e-3, $"response[{s}, {i}]: expected {expected[i]}, got {response.Span[s * r * r + i]}");
             }
+            var expectedColour = DefaultModelReference.ColourResponse(scenes[s], x, tableValues, windowValues, design);
+            for (var i = 0; i < expectedColour.Length; i++)
+            {
+                Assert.True(Math.Abs(expectedColour[i] - colour.Span[s * r * r + i]) < 1e-4, $"colour[{s}, {i}]: expected {expectedColour[i]}, got {colour.Span[s * r * r + i]}");
+            }
         }
     }
 
@@ -99,9 +114,14 @@ public sealed class DefaultModelTests
         using var searchIn = new OrtTensor<float>(1, 3, x, x);
         using var response = new OrtTensor<float>(1, 1, r, r);
         using var mask = new OrtTensor<float>(1, 1, pz, pz);
+        using var table = new OrtTensor<float>(DefaultModelBuilder.ColourBins);
+        using var window = new OrtTensor<float>(1, 1, pz, pz);
+        using var colour = new OrtTensor<float>(1, 1, r, r);
         SiamFcTracker.TargetMask(mask.Span, pz, z, design.Cell, 50, 50, 0.3f);
         using var runTemplate = template.Bind([("template", templateIn), ("mask", mask)], [("kernel", kernel)]);
-        using var runSearch = search.Bind([("search", searchIn), ("kernel", kernel), ("mask", mask)], [("response", response)]);
+        using var runSearch = search.Bind(
+            [("search", searchIn), ("kernel", kernel), ("mask", mask), ("colour_table", table), ("target_window", window)],
+            [("response", response), ("colour_response", colour)]);
 
         // Cut the exemplar out of the search scene at (8·5, 8·9): the correlation must peak at 1 in cell (5, 9).
         var scene = Scene(x, 7);

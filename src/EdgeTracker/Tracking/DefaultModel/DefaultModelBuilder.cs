@@ -4,7 +4,7 @@ namespace EdgeTracker.Tracking.DefaultModel;
 
 /// <summary>
 /// Writes EdgeTracker's own SiamFC-family model: two standard ONNX graphs (opset 17, CPU-runnable operators only —
-/// Conv, Relu, Mul, Add, Sub, Div, Sqrt, Concat, AveragePool, ReduceSum, Tile) built from
+/// Conv, Relu, Mul, Add, Sub, Div, Sqrt, Concat, AveragePool, ReduceSum, Tile, Floor, Clip, Cast, Gather, Slice) built from
 /// <see cref="DefaultModelDesign"/>. Nothing is random or learned, and every weight is rounded to six decimals
 /// before it becomes a float, so the same design gives the same bytes on any machine.
 /// </summary>
@@ -33,6 +33,18 @@ public static class DefaultModelBuilder
 
     /// <summary>The spatial weights [1,1,Pz,Pz] of the exemplar's cells: input of both graphs.</summary>
     public const string Mask = "mask";
+
+    /// <summary>The search graph's colour lookup input [4096]: P(target | colour bin).</summary>
+    public const string ColourTable = "colour_table";
+
+    /// <summary>Entries of <see cref="ColourTable"/> (16 levels per channel).</summary>
+    public const int ColourBins = 4096;
+
+    /// <summary>The search graph's target-shaped window [1,1,Pz,Pz] (sums to 1) for the colour response.</summary>
+    public const string TargetWindow = "target_window";
+
+    /// <summary>The search graph's second output: the colour likelihood of a target-sized box at each position.</summary>
+    public const string ColourResponse = "colour_response";
 
     /// <summary>The search graph's output name.</summary>
     public const string Response = "response";
@@ -109,6 +121,7 @@ public static class DefaultModelBuilder
         graph.Node.Add(OnnxModels.Node("Sqrt", ["energy_eps"], ["deviation"]));
         graph.Node.Add(OnnxModels.Node("Div", ["correlation", "deviation"], [Response]));
         graph.Output.Add(OnnxModels.Float(Response, -1, 1, r, r));
+        AddColourResponse(graph, design, pz);
         return Write(graph, "EdgeTracker default model, search branch: fixed features, zero-mean normalised cross-correlation with the kernel.");
     }
 
@@ -175,6 +188,41 @@ public static class DefaultModelBuilder
         graph.Node.Add(OnnxModels.Node("Concat", [prefix + "colour", prefix + "orientation"], [prefix + "pixel_features"], OnnxModels.Attr("axis", 1L)));
         graph.Node.Add(OnnxModels.Node("AveragePool", [prefix + "pixel_features"], [output],
             OnnxModels.Attr("kernel_shape", [(long)design.Cell, design.Cell]), OnnxModels.Attr("strides", [(long)design.Cell, design.Cell])));
+    }
+
+    /// <summary>
+    /// The colour branch (Staple's per-pixel colour likelihood): each pixel's colour bin b·256 + g·16 + r (16 levels a
+    /// channel) looks up P(target | colour) in the <c>colour_table</c> input, the likelihoods are averaged over the
+    /// same cells as the features, and a Conv with <c>target_window</c> (the target's shape, summing to 1) gives the
+    /// mean likelihood of a target-sized box at every response position: <c>colour_response</c> [S,1,R,R] in [0, 1].
+    /// </summary>
+    private static void AddColourResponse(GraphProto graph, DefaultModelDesign design, int pz)
+    {
+        var x = design.SearchSize;
+        var r = design.ResponseSize;
+        graph.Input.Add(OnnxModels.Float(ColourTable, ColourBins));
+        graph.Input.Add(OnnxModels.Float(TargetWindow, 1, 1, pz, pz));
+        graph.Initializer.Add(OnnxModels.Tensor("level_width", [1], [16f]));
+        graph.Node.Add(OnnxModels.Node("Div", [SearchInput, "level_width"], ["levels_frac"]));
+        graph.Node.Add(OnnxModels.Node("Floor", ["levels_frac"], ["levels_raw"]));
+        // Values outside 0–255 (another normalisation, a bad input) must not index outside the table.
+        graph.Initializer.Add(OnnxModels.Tensor("level_min", [], [0f]));
+        graph.Initializer.Add(OnnxModels.Tensor("level_max", [], [15f]));
+        graph.Node.Add(OnnxModels.Node("Clip", ["levels_raw", "level_min", "level_max"], ["levels"]));
+        // BGR planes: index = b·256 + g·16 + r, as a 1×1 Conv.
+        graph.Initializer.Add(OnnxModels.Tensor("bin_w", [1, 3, 1, 1], [256f, 16f, 1f]));
+        graph.Node.Add(OnnxModels.Node("Conv", ["levels", "bin_w"], ["bin_float"]));
+        graph.Node.Add(OnnxModels.Node("Cast", ["bin_float"], ["bin"], OnnxModels.Attr("to", (long)TensorProto.Types.DataType.Int64)));
+        graph.Node.Add(OnnxModels.Node("Gather", [ColourTable, "bin"], ["likelihood"], OnnxModels.Attr("axis", 0L)));
+        // Same pixels as the features (3×3 valid filtering drops one pixel each side), then the same cells.
+        graph.Initializer.Add(OnnxModels.Int64Tensor("valid_starts", [2], [1L, 1L]));
+        graph.Initializer.Add(OnnxModels.Int64Tensor("valid_ends", [2], [(long)x - 1, (long)x - 1]));
+        graph.Initializer.Add(OnnxModels.Int64Tensor("valid_axes", [2], [2L, 3L]));
+        graph.Node.Add(OnnxModels.Node("Slice", ["likelihood", "valid_starts", "valid_ends", "valid_axes"], ["likelihood_valid"]));
+        graph.Node.Add(OnnxModels.Node("AveragePool", ["likelihood_valid"], ["likelihood_cells"],
+            OnnxModels.Attr("kernel_shape", [(long)design.Cell, design.Cell]), OnnxModels.Attr("strides", [(long)design.Cell, design.Cell])));
+        graph.Node.Add(OnnxModels.Node("Conv", ["likelihood_cells", TargetWindow], [ColourResponse]));
+        graph.Output.Add(OnnxModels.Float(ColourResponse, -1, 1, r, r));
     }
 
     private static byte[] Write(GraphProto graph, string description)

@@ -71,8 +71,14 @@ public static class DefaultModelFiles
                         [DefaultModelBuilder.SearchInput] = [-1, 3, Design.SearchSize, Design.SearchSize],
                         [DefaultModelBuilder.Kernel] = [1, Design.Channels, pz, pz],
                         [DefaultModelBuilder.Mask] = [1, 1, pz, pz],
+                        [DefaultModelBuilder.ColourTable] = [DefaultModelBuilder.ColourBins],
+                        [DefaultModelBuilder.TargetWindow] = [1, 1, pz, pz],
                     },
-                    Outputs = new Dictionary<string, long[]> { [DefaultModelBuilder.Response] = [-1, 1, r, r] },
+                    Outputs = new Dictionary<string, long[]>
+                    {
+                        [DefaultModelBuilder.Response] = [-1, 1, r, r],
+                        [DefaultModelBuilder.ColourResponse] = [-1, 1, r, r],
+                    },
                 },
             },
             TemplateSize = Design.ExemplarSize,

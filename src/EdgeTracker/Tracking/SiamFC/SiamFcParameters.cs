@@ -47,6 +47,15 @@ public sealed record SiamFcParameters
     /// </summary>
     public float ContextWeight { get; init; } = 0.3f;
 
+    /// <summary>
+    /// For models with a <c>colour_table</c> input (our default model): weight of the colour response in the map
+    /// the peak is taken from, (1 − w)·correlation + w·colour (Staple's merge factor 0.3).
+    /// </summary>
+    public float ColourWeight { get; init; } = 0.3f;
+
+    /// <summary>Learning rate of the colour histograms on confident frames (Staple: 0.04).</summary>
+    public float ColourLr { get; init; } = 0.04f;
+
     /// <summary>Checks the values; throws naming the offending one.</summary>
     public void Validate(string model)
     {
@@ -59,6 +68,8 @@ public sealed record SiamFcParameters
         if (Response is not ("raw" or "correlation")) Fail($"response '{Response}' must be 'raw' or 'correlation'.");
         if (TemplateLr is < 0f or > 1f) Fail($"templateLr {TemplateLr} must be in [0, 1].");
         if (ContextWeight is < 0f or > 1f) Fail($"contextWeight {ContextWeight} must be in [0, 1].");
+        if (ColourWeight is < 0f or > 1f) Fail($"colourWeight {ColourWeight} must be in [0, 1].");
+        if (ColourLr is < 0f or > 1f) Fail($"colourLr {ColourLr} must be in [0, 1].");
         if (InitialTemplateWeight is < 0f or > 1f) Fail($"initialTemplateWeight {InitialTemplateWeight} must be in [0, 1].");
     }
 }

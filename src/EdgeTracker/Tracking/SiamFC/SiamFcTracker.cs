@@ -30,6 +30,14 @@ public sealed class SiamFcTracker : ISingleObjectTracker
     private readonly OrtTensor<float> _templateInput;
     private readonly OrtTensor<float> _kernel;
     private readonly OrtTensor<float>? _mask;
+    // Optional colour branch (our default model): lookup table in, colour response out, blended with the correlation.
+    private readonly OrtTensor<float>? _colourTable;
+    private readonly OrtTensor<float>? _targetWindow;
+    private readonly OrtTensor<float>? _colourResponse;
+    private readonly OrtTensor<float>? _wideColourResponse;
+    private readonly ColourModel _colour = new();
+    private readonly float[] _blend;
+    private readonly float[] _wideBlend = [];
     private readonly OrtTensor<float> _searchInput;
     private readonly OrtTensor<float> _response;
     private readonly RunBinding _runTemplate;
@@ -109,8 +117,24 @@ public sealed class SiamFcTracker : ISingleObjectTracker
                 ?? throw new ModelException($"Model '{manifest.Name}': search file '{files["search"]}' has no image input besides '{kernelName}'.");
             var templateImage = template.Inputs.First(i => i.Name != MaskInput).Name;
             List<(string, OrtValue)> extras = _mask is null ? [(kernelName, _kernel)] : [(kernelName, _kernel), (MaskInput, _mask)];
+            var responseName = search.Outputs[0].Name;
+            if (search.Inputs.Any(i => i.Name == ColourTableInput))
+            {
+                if (_mask is null || search.Inputs.All(i => i.Name != TargetWindowInput) || search.Outputs.All(o => o.Name != ColourResponseOutput))
+                {
+                    throw new ModelException(
+                        $"Model '{manifest.Name}': a '{ColourTableInput}' input needs '{MaskInput}', '{TargetWindowInput}' and a '{ColourResponseOutput}' output in '{files["search"]}'.");
+                }
+                _colourTable = Own(new OrtTensor<float>(ColourModel.Bins));
+                _targetWindow = Own(new OrtTensor<float>(_mask.Shape.ToArray()));
+                _colourResponse = Own(new OrtTensor<float>(scales, 1, _responseSize, _responseSize));
+                extras.Add((ColourTableInput, _colourTable));
+                extras.Add((TargetWindowInput, _targetWindow));
+                responseName = search.Outputs.First(o => o.Name != ColourResponseOutput).Name;
+            }
             _runTemplate = Own(template.Bind(_mask is null ? [(templateImage, _templateInput)] : [(templateImage, _templateInput), (MaskInput, _mask)], [(kernelName, _kernel)]));
-            _runSearch = Own(search.Bind([(imageName, _searchInput), .. extras], [(search.Outputs[0].Name, _response)]));
+            _runSearch = Own(search.Bind([(imageName, _searchInput), .. extras],
+                _colourResponse is null ? [(responseName, _response)] : [(responseName, _response), (ColourResponseOutput, _colourResponse)]));
 
             // The same search model on a crop LostSearchScale times wider, at the same pixels-per-cell.
             var extraCells = (int)MathF.Round(x * (_confidenceOptions.LostSearchScale - 1) / manifest.Stride);
@@ -125,7 +149,14 @@ public sealed class SiamFcTracker : ISingleObjectTracker
                     var wide = Own(InferenceSession.FromBytes(OnnxModels.Write(model), sessionOptions, files["search"]));
                     _wideInput = Own(new OrtTensor<float>(1, 3, _wideSize, _wideSize));
                     _wideResponse = Own(new OrtTensor<float>(1, 1, wideResponse, wideResponse));
-                    _runWide = Own(wide.Bind([(imageName, _wideInput), .. extras], [(wide.Outputs[0].Name, _wideResponse)]));
+                    List<(string, OrtValue)> wideOutputs = [(responseName, _wideResponse)];
+                    if (_colourResponse is not null)
+                    {
+                        _wideColourResponse = Own(new OrtTensor<float>(1, 1, wideResponse, wideResponse));
+                        wideOutputs.Add((ColourResponseOutput, _wideColourResponse));
+                        _wideBlend = new float[wideResponse * wideResponse];
+                    }
+                    _runWide = Own(wide.Bind([(imageName, _wideInput), .. extras], wideOutputs));
                     _wideProcessor = new SiamFcResponse(wideResponse, _p.ResponseUpsample, 1, manifest.Stride);
                 }
                 catch (Exception e) when (e is OrtException or InvalidDataException)
@@ -143,12 +174,22 @@ public sealed class SiamFcTracker : ISingleObjectTracker
         _responseProcessor = new SiamFcResponse(_responseSize, _p.ResponseUpsample, _p.ScaleCount, manifest.Stride);
         _factors = new float[_p.ScaleCount];
         SiamFcMath.ScaleFactors(_p.ScaleCount, _p.ScaleStep, _factors);
+        _blend = new float[_response.Length];
         _initialKernel = new float[_kernel.Length];
         _runningKernel = new float[_kernel.Length];
     }
 
     /// <summary>The optional input of both files holding the exemplar cells' weights [1,1,Pz,Pz].</summary>
     public const string MaskInput = "mask";
+
+    /// <summary>Optional search input: P(target | colour bin), from <see cref="ColourModel"/>.</summary>
+    public const string ColourTableInput = "colour_table";
+
+    /// <summary>Optional search input: the target's shape over the exemplar's cells, summing to 1.</summary>
+    public const string TargetWindowInput = "target_window";
+
+    /// <summary>Optional search output: the colour likelihood of a target-sized box at each response position.</summary>
+    public const string ColourResponseOutput = "colour_response";
 
     private T Own<T>(T disposable) where T : IDisposable
     {
@@ -191,6 +232,20 @@ public sealed class SiamFcTracker : ISingleObjectTracker
             // The target's share of the exemplar does not change while it is tracked (both scale together).
             var toCrop = _manifest.TemplateSize / ExemplarSide;
             TargetMask(_mask.Span, (int)_mask.Shape[^1], _manifest.TemplateSize, _manifest.Stride, _w * toCrop, _h * toCrop, _p.ContextWeight);
+            if (_targetWindow is not null)
+            {
+                var window = _targetWindow.Span;
+                TargetMask(window, (int)_mask.Shape[^1], _manifest.TemplateSize, _manifest.Stride, _w * toCrop, _h * toCrop, 0f);
+                var sum = 0f;
+                foreach (var v in window) sum += v;
+                for (var i = 0; i < window.Length; i++) window[i] /= sum;
+            }
+        }
+        if (_colourTable is not null)
+        {
+            _colour.Reset();
+            _colour.Learn(frame, CurrentBox, ExemplarSide, 1f);
+            _colour.WriteTable(_colourTable.Span);
         }
         ComputeKernel(frame);
         _kernel.Span.CopyTo(_initialKernel);
@@ -258,7 +313,8 @@ public sealed class SiamFcTracker : ISingleObjectTracker
             _runWide!.Run();
             t2 = Stopwatch.GetTimestamp();
             // No window while lost: the target may be anywhere in the region.
-            peak = _wideProcessor!.Locate(_wideResponse!.Span, [1f], wideSide, _wideSize, 1f, 0f);
+            var map = Blend(_wideResponse!.Span, _wideColourResponse, _wideBlend);
+            peak = _wideProcessor!.Locate(map, [1f], wideSide, _wideSize, 1f, 0f);
             confidence = Confidence(_wideResponse.Span, _wideProcessor, peak);
         }
         else
@@ -272,7 +328,8 @@ public sealed class SiamFcTracker : ISingleObjectTracker
             t1 = Stopwatch.GetTimestamp();
             _runSearch.Run();
             t2 = Stopwatch.GetTimestamp();
-            peak = _responseProcessor.Locate(_response.Span, _factors, searchSide, x, _p.ScalePenalty, _manifest.HyperParameters.WindowInfluence);
+            var map = Blend(_response.Span, _colourResponse, _blend);
+            peak = _responseProcessor.Locate(map, _factors, searchSide, x, _p.ScalePenalty, _manifest.HyperParameters.WindowInfluence);
             var cells = _responseSize * _responseSize;
             confidence = Confidence(_response.Span.Slice(peak.ScaleIndex * cells, cells), _responseProcessor, peak);
         }
@@ -290,14 +347,40 @@ public sealed class SiamFcTracker : ISingleObjectTracker
                 _w = Math.Clamp(_w * scale, 4, frame.Width);
                 _h = Math.Clamp(_h * scale, 4, frame.Height);
             }
-            if (_p.TemplateLr > 0 && state == TargetState.Tracking && confidence >= _p.TemplateUpdateAbove)
+            if (state == TargetState.Tracking && confidence >= _p.TemplateUpdateAbove)
             {
-                UpdateTemplate(frame);
+                if (_p.TemplateLr > 0)
+                {
+                    UpdateTemplate(frame);
+                }
+                if (_colourTable is not null && _p.ColourLr > 0)
+                {
+                    _colour.Learn(frame, CurrentBox, ExemplarSide, _p.ColourLr);
+                    _colour.WriteTable(_colourTable.Span);
+                }
             }
         }
         var t3 = Stopwatch.GetTimestamp();
         LastTimes = new StageTimes(t1 - t0, t2 - t1, 0, t3 - t2);
-        return new TrackResult(new BoxF(_cx - (_w - 1) / 2f, _cy - (_h - 1) / 2f, _w, _h), peak.PeakResponse, confidence, state);
+        return new TrackResult(CurrentBox, peak.PeakResponse, confidence, state);
+    }
+
+    private BoxF CurrentBox => new(_cx - (_w - 1) / 2f, _cy - (_h - 1) / 2f, _w, _h);
+
+    /// <summary>(1 − w)·correlation + w·colour when the model has a colour branch; the correlation alone otherwise.</summary>
+    private ReadOnlySpan<float> Blend(ReadOnlySpan<float> correlation, OrtTensor<float>? colour, float[] buffer)
+    {
+        if (colour is null || _p.ColourWeight == 0)
+        {
+            return correlation;
+        }
+        var c = colour.Span;
+        var w = _p.ColourWeight;
+        for (var i = 0; i < correlation.Length; i++)
+        {
+            buffer[i] = (1 - w) * correlation[i] + w * c[i];
+        }
+        return buffer.AsSpan(0, correlation.Length);
     }
 
     /// <summary>Blends the exemplar at the new position into the running kernel and anchors it to the first one.</summary>
@@ -328,12 +411,14 @@ public sealed class SiamFcTracker : ISingleObjectTracker
 
     private float Confidence(ReadOnlySpan<float> map, SiamFcResponse processor, SiamFcPeak peak)
     {
-        if (_p.Response == "correlation")
-        {
-            return Math.Clamp(peak.PeakResponse, 0f, 1f);
-        }
         var size = (int)Math.Sqrt(map.Length);
         var factor = processor.UpsampledSize / size;
+        if (_p.Response == "correlation")
+        {
+            // The correlation at the chosen cell (the peak may have been picked on a colour-blended map).
+            var cell = Math.Clamp(peak.PeakY / factor, 0, size - 1) * size + Math.Clamp(peak.PeakX / factor, 0, size - 1);
+            return Math.Clamp(map[cell], 0f, 1f);
+        }
         return PeakToSidelobe.Confidence(map, size, peak.PeakX / factor, peak.PeakY / factor);
     }
 
