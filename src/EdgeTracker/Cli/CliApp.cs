@@ -24,5 +24,6 @@ public static class CliApp
         yield return RunCommand.Create();
         yield return TrackCommand.Create();
         yield return EvalCommand.Create();
+        yield return ModelsCommand.Create();
     }
 }
