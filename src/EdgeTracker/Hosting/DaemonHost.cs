@@ -31,6 +31,8 @@ public static class DaemonHost
     public static void ConfigureLogging(ILoggingBuilder logging, IConfiguration configuration)
     {
         logging.ClearProviders();
+        // Kestrel's per-request lines are noise on a device; a configuration's Logging section can still raise them.
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         logging.AddConfiguration(configuration.GetSection("Logging"));
         // One line per message: journald adds its own timestamps, a terminal gets ours.
         logging.AddSimpleConsole(o =>
