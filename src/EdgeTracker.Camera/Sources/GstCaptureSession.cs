@@ -125,11 +125,16 @@ internal sealed class GstCaptureSession(SourceDescription source, CameraOptions 
                 {
                     return SessionOutcome.Lost($"no frame within {options.OpenTimeout.TotalSeconds:0.#} s of starting", frames);
                 }
-                if (OpenedAt != 0 && silent > stallTimeout && (pipeline.IsPlaying || silent > options.OpenTimeout))
+                if (OpenedAt != 0 && silent > stallTimeout)
                 {
-                    return SessionOutcome.Lost(
-                        $"stalled: no frame for {silent.TotalSeconds:0.0} s while the pipeline was playing", frames,
-                        stalled: true, lostAt: lastFrame);
+                    // PLAYING yet silent is a stall; not PLAYING (e.g. RTSP re-buffering) gets OpenTimeout to resume.
+                    var playing = pipeline.IsPlaying;
+                    if (playing || silent > options.OpenTimeout)
+                    {
+                        return SessionOutcome.Lost(
+                            $"stalled: no frame for {silent.TotalSeconds:0.0} s while the pipeline was {(playing ? "playing" : "not playing")}",
+                            frames, stalled: true, lostAt: lastFrame);
+                    }
                 }
             }
         }
