@@ -13,10 +13,16 @@ internal sealed class SequenceFrames : IFrameSource
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _producer;
 
+    private readonly int _count;
+    private readonly int _ahead;
+
     public SequenceFrames(IReadOnlyList<string> framePaths, int ahead = 8)
     {
+        _count = framePaths.Count;
+        _ahead = ahead;
         _channel = Channel.CreateBounded<Frame>(new BoundedChannelOptions(ahead) { SingleReader = true, SingleWriter = true });
-        var pool = new FramePool(ahead + 3, 1280 * 720 * 3);
+        // Frames start empty and grow to the images' size on first decode (a pool of 720p frames would waste memory on small sequences).
+        var pool = new FramePool(ahead + 3, 3);
         _producer = Task.Run(async () =>
         {
             using var decoder = new TurboJpeg();
@@ -42,6 +48,16 @@ internal sealed class SequenceFrames : IFrameSource
                 _channel.Writer.TryComplete(e);
             }
         });
+    }
+
+    /// <summary>Waits until the read-ahead buffer is full (or everything is decoded), so tracking then runs without a decoder competing for the CPU.</summary>
+    public async Task WaitUntilBufferedAsync(CancellationToken cancellationToken = default)
+    {
+        var target = Math.Min(_ahead, _count);
+        while (_channel.Reader.Count < target && !_channel.Reader.Completion.IsCompleted)
+        {
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The next frame, or null at the end. Throws the decoder's error (naming the file) if one occurred.</summary>
