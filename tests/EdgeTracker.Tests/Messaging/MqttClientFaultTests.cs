@@ -134,6 +134,53 @@ public sealed class MqttClientFaultTests
     }
 
     [Fact]
+    public async Task Disposing_never_hangs_on_a_handler_that_awaits_a_PUBACK_which_will_not_come()
+    {
+        using var peer = new ScriptedPeer();
+        var client = new MqttClient(Options(peer.Port));
+        var handlerEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handlerOutcome = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await client.SubscribeAsync("cmd", async _ =>
+        {
+            handlerEntered.TrySetResult();
+            try
+            {
+                await client.PublishAsync("reply", "r"u8.ToArray(), MqttQos.AtLeastOnce, cancellationToken: TestContext.Current.CancellationToken);
+                handlerOutcome.TrySetResult(null);
+            }
+            catch (Exception e)
+            {
+                handlerOutcome.TrySetResult(e);
+            }
+        }, cancellationToken: TestContext.Current.CancellationToken);
+        var connecting = client.ConnectAsync(TestContext.Current.CancellationToken);
+        var (socket, _) = await peer.AcceptAsync();
+        using (socket)
+        {
+            await socket.SendAsync(Convert.FromHexString("20020000"));
+            // SUBSCRIBE arrives; acknowledge it (packet id 1), then deliver a command and never acknowledge the reply.
+            var buffer = new byte[256];
+            await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None, TestContext.Current.CancellationToken).AsTask().WaitAsync(Long, TestContext.Current.CancellationToken);
+            await socket.SendAsync(Convert.FromHexString("9003000101"));
+            await connecting.WaitAsync(Long, TestContext.Current.CancellationToken);
+            await socket.SendAsync(Convert.FromHexString("3005000363 6D64".Replace(" ", "")));
+            await handlerEntered.Task.WaitAsync(Long, TestContext.Current.CancellationToken);
+
+            await client.DisposeAsync().AsTask().WaitAsync(Long, TestContext.Current.CancellationToken);
+            Assert.IsType<ObjectDisposedException>(await handlerOutcome.Task.WaitAsync(Long, TestContext.Current.CancellationToken));
+        }
+    }
+
+    [Fact]
+    public async Task Programming_errors_in_a_publish_are_refused_at_the_call()
+    {
+        await using var client = new MqttClient(Options(1) with { MaxPacketSize = 1024 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => client.TryEnqueue("t", [1], (MqttQos)2));
+        Assert.Throws<ArgumentException>(() => client.TryEnqueue("t", new byte[1025], MqttQos.AtMostOnce));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.PublishAsync("a/+", new byte[1], cancellationToken: TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public void Options_are_validated_with_the_offending_setting_named()
     {
         var error = Assert.Throws<ArgumentException>(() => new MqttClient(Options(70000)));

@@ -43,6 +43,7 @@ public sealed class MqttClient : IAsyncDisposable
     private Task? _supervisor;
     private Task? _dispatcher;
     private int _started;
+    private int _disconnecting;
     private volatile MqttConnectionState _state = MqttConnectionState.Disconnected;
     private long _reconnects;
     private long _messagesSent;
@@ -132,8 +133,11 @@ public sealed class MqttClient : IAsyncDisposable
     /// <param name="payload">The bytes to send; copied, so the caller may reuse its buffer at once.</param>
     /// <param name="qos">QoS 0 for droppable high-rate data, QoS 1 for events that must arrive.</param>
     /// <param name="retain">Ask the broker to keep the message as the topic's current value.</param>
+    /// <exception cref="ArgumentException">A programming error: QoS other than 0 or 1, or a payload larger than
+    /// <see cref="MqttClientOptions.MaxPacketSize"/>.</exception>
     public bool TryEnqueue(string topic, ReadOnlySpan<byte> payload, MqttQos qos, bool retain = false)
     {
+        CheckPublishable(payload.Length, qos);
         if (_state == MqttConnectionState.Disposed)
         {
             return false;
@@ -158,6 +162,7 @@ public sealed class MqttClient : IAsyncDisposable
         {
             throw new ArgumentException($"MQTT topic '{topic}' {reason}.", nameof(topic));
         }
+        CheckPublishable(payload.Length, qos);
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_queue.TryEnqueue(topic, payload.Span, qos, retain, completion))
         {
@@ -240,7 +245,7 @@ public sealed class MqttClient : IAsyncDisposable
     /// </summary>
     public async Task DisconnectAsync(TimeSpan drainTimeout)
     {
-        if (_state == MqttConnectionState.Disposed)
+        if (Interlocked.Exchange(ref _disconnecting, 1) != 0)
         {
             return;
         }
@@ -273,15 +278,16 @@ public sealed class MqttClient : IAsyncDisposable
         {
             await session.DisposeAsync().ConfigureAwait(false);
         }
-        _incoming.Writer.TryComplete();
-        if (_dispatcher is not null)
-        {
-            await _dispatcher.ConfigureAwait(false);
-        }
+        // Fail the waiters first: a handler awaiting a PUBACK must not keep the dispatcher (and so us) waiting.
         var lost = _queue.Clear(new ObjectDisposedException(nameof(MqttClient)));
         if (lost > 0)
         {
             _logger.LogWarning("MQTT client stopped with {Count} QoS 1 message(s) not acknowledged by the broker", lost);
+        }
+        _incoming.Writer.TryComplete();
+        if (_dispatcher is not null)
+        {
+            await _dispatcher.ConfigureAwait(false);
         }
     }
 
@@ -295,6 +301,18 @@ public sealed class MqttClient : IAsyncDisposable
     /// <summary>Drops the current connection without DISCONNECT, as a crash would (the broker publishes the will);
     /// the client then reconnects as after any loss. For tests and fault drills.</summary>
     internal void AbortConnection() => _session?.Channel.Abort();
+
+    private void CheckPublishable(int payloadLength, MqttQos qos)
+    {
+        if (qos is not (MqttQos.AtMostOnce or MqttQos.AtLeastOnce))
+        {
+            throw new ArgumentOutOfRangeException(nameof(qos), qos, "Only QoS 0 and 1 are supported.");
+        }
+        if (payloadLength > _options.MaxPacketSize)
+        {
+            throw new ArgumentException($"The payload is {payloadLength} bytes; MaxPacketSize is {_options.MaxPacketSize}.", "payload");
+        }
+    }
 
     private void Signal()
     {
