@@ -23,10 +23,11 @@ public static class EvalCommand
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads.", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "Write the report as JSON to this file." };
         var channels = new Option<string?>("--channel-order") { Description = "Override the model's channel order (bgr or rgb), for measurements." };
+        var preload = new Option<bool>("--preload") { Description = "Decode each sequence completely before tracking it (clean fps on a busy machine; needs memory)." };
         var providers = new Option<string[]>("--providers") { Description = "Execution providers in order (default tensorrt cuda cpu).", AllowMultipleArgumentsPerToken = true };
         var command = new Command("eval", "Score trackers on sequences with ground truth (OTB/VOT one-pass evaluation).")
         {
-            sequences, models, threads, json, channels, providers,
+            sequences, models, threads, json, channels, providers, preload,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,7 +42,7 @@ public static class EvalCommand
                     parse.GetValue(threads),
                     parse.GetValue(channels),
                     parse.GetValue(providers) is { Length: > 0 } p ? p : null,
-                    Console.Out, logger, cancellationToken);
+                    Console.Out, logger, parse.GetValue(preload), cancellationToken);
                 if (parse.GetValue(json) is { } path)
                 {
                     JsonNode node = report.Count == 1 ? report[0] : new JsonArray([.. report]);
@@ -79,7 +80,7 @@ public static class EvalCommand
 
     /// <summary>Runs the evaluation and returns one JSON report per model (shape in docs/tracking.md).</summary>
     public static async Task<List<JsonObject>> RunAsync(string sequencesFolder, IReadOnlyList<string> models, int threads, string? channelOrder,
-        IReadOnlyList<string>? providers, TextWriter output, ILogger logger, CancellationToken cancellationToken)
+        IReadOnlyList<string>? providers, TextWriter output, ILogger logger, bool preload, CancellationToken cancellationToken)
     {
         var sequences = FindSequences(sequencesFolder);
         var inference = new InferenceOptions { IntraOpThreads = threads };
@@ -98,7 +99,7 @@ public static class EvalCommand
             foreach (var sequence in sequences)
             {
                 var progress = new InlineProgress(done => output.Write($"\r{sequence.Name,-40} {done,6}/{sequence.FramePaths.Count}"));
-                var run = await SequenceRunner.RunAsync(tracker, sequence, progress, cancellationToken);
+                var run = await SequenceRunner.RunAsync(tracker, sequence, progress, preload, cancellationToken);
                 runs.Add(run);
                 output.Write('\r');
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,

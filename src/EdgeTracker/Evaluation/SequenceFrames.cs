@@ -7,24 +7,30 @@ namespace EdgeTracker.Evaluation;
 /// Decodes a sequence's JPEGs on a background task into pooled frames, a few frames ahead of the tracker, so the
 /// tracker's timing never includes decoding. Consumers dispose each frame when done.
 /// </summary>
-internal sealed class SequenceFrames : IAsyncDisposable
+internal sealed class SequenceFrames : IFrameSource
 {
     private readonly Channel<Frame> _channel;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _producer;
 
-    public SequenceFrames(Sequence sequence, int ahead = 8)
+    private readonly int _count;
+    private readonly int _ahead;
+
+    public SequenceFrames(IReadOnlyList<string> framePaths, int ahead = 8)
     {
+        _count = framePaths.Count;
+        _ahead = ahead;
         _channel = Channel.CreateBounded<Frame>(new BoundedChannelOptions(ahead) { SingleReader = true, SingleWriter = true });
-        var pool = new FramePool(ahead + 3, 1280 * 720 * 3);
+        // Frames start empty and grow to the images' size on first decode (a pool of 720p frames would waste memory on small sequences).
+        var pool = new FramePool(ahead + 3, 3);
         _producer = Task.Run(async () =>
         {
             using var decoder = new TurboJpeg();
             try
             {
-                for (var i = 0; i < sequence.FramePaths.Count; i++)
+                for (var i = 0; i < framePaths.Count; i++)
                 {
-                    var path = sequence.FramePaths[i];
+                    var path = framePaths[i];
                     var bytes = await File.ReadAllBytesAsync(path, _stop.Token).ConfigureAwait(false);
                     Frame frame;
                     while (!pool.TryRent(out frame))
@@ -42,6 +48,16 @@ internal sealed class SequenceFrames : IAsyncDisposable
                 _channel.Writer.TryComplete(e);
             }
         });
+    }
+
+    /// <summary>Waits until the read-ahead buffer is full (or everything is decoded), so tracking then runs without a decoder competing for the CPU.</summary>
+    public async Task WaitUntilBufferedAsync(CancellationToken cancellationToken = default)
+    {
+        var target = Math.Min(_ahead, _count);
+        while (_channel.Reader.Count < target && !_channel.Reader.Completion.IsCompleted)
+        {
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The next frame, or null at the end. Throws the decoder's error (naming the file) if one occurred.</summary>

@@ -34,7 +34,7 @@ internal sealed partial class TurboJpeg : IDisposable
         fixed (byte* source = jpeg)
         {
             int width, height, subsampling, colorspace;
-            if (tjDecompressHeader3(_handle, source, (nuint)jpeg.Length, &width, &height, &subsampling, &colorspace) != 0)
+            if (tjDecompressHeader3(_handle, source, (nuint)jpeg.Length, &width, &height, &subsampling, &colorspace) != 0 || width <= 0 || height <= 0)
             {
                 throw new InvalidDataException($"'{name}' is not a readable JPEG: {Marshal.PtrToStringUTF8(tjGetErrorStr2(_handle))}");
             }

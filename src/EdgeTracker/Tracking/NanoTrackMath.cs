@@ -160,9 +160,40 @@ public static class NanoTrackMath
     }
 
     /// <summary>
-    /// Our confidence in [0, 1] from the raw peak score and the template similarity (see docs/tracking.md for the
-    /// measurement that chose it).
+    /// Our confidence in [0, 1]: "it still looks like the target" × "the score map has one clear peak" —
+    /// clamp(similarity / 0.25) × clamp(PSR / 8). Similarity to the first template falls to about 0 when the target
+    /// is hidden or the tracker sits on background, where NanoTrack's raw score stays near 0.4; a tracked target
+    /// typically has similarity 0.3–0.5 and PSR above 8. The measurement that chose it is in docs/tracking.md.
     /// </summary>
-    public static float Confidence(float rawScore, float similarity) =>
-        Math.Clamp(rawScore * MathF.Max(0f, similarity), 0f, 1f);
+    public static float Confidence(float similarity, float peakToSidelobe) =>
+        Math.Clamp(similarity / 0.25f, 0f, 1f) * Math.Clamp(peakToSidelobe / 8f, 0f, 1f);
+
+    /// <summary>
+    /// Peak-to-sidelobe ratio of a score map: (peak − mean of the sidelobe) / its standard deviation, the sidelobe
+    /// being every cell more than 2 cells from the peak.
+    /// </summary>
+    public static float PeakToSidelobe(ReadOnlySpan<float> score, int size, int peak)
+    {
+        var px = peak % size;
+        var py = peak / size;
+        double sum = 0, sumSq = 0;
+        var n = 0;
+        for (var i = 0; i < score.Length; i++)
+        {
+            if (Math.Abs(i % size - px) <= 2 && Math.Abs(i / size - py) <= 2)
+            {
+                continue;
+            }
+            sum += score[i];
+            sumSq += (double)score[i] * score[i];
+            n++;
+        }
+        if (n == 0)
+        {
+            return 0f;
+        }
+        var mean = sum / n;
+        var std = Math.Sqrt(Math.Max(1e-12, sumSq / n - mean * mean));
+        return (float)((score[peak] - mean) / std);
+    }
 }

@@ -33,7 +33,11 @@ public sealed record TrackerFactoryOptions
 /// </summary>
 public static class TrackerFactory
 {
-    /// <summary>A family's constructor: manifest, resolved files by role, session options, factory options.</summary>
+    /// <summary>
+    /// A family's constructor: manifest, resolved files by role, session options, factory options. The tracker takes
+    /// ownership of the session options and disposes them with itself (trackers may create sessions after
+    /// construction); if the constructor throws, the factory disposes them.
+    /// </summary>
     public delegate ISingleObjectTracker FamilyBuilder(ModelManifest manifest, IReadOnlyDictionary<string, string> files,
         OrtSessionOptions sessionOptions, TrackerFactoryOptions options);
 
@@ -105,8 +109,17 @@ public static class TrackerFactory
                 $"Model '{manifest.Name}' ({manifest.SourcePath}) is of family '{manifest.Family}', which this build cannot run; known: {string.Join(", ", KnownFamilies)}.");
         }
         var files = manifest.Resolve(ModelSearchPath(options));
-        using var sessionOptions = OrtSessionOptions.Create(inference, logger);
-        var tracker = builder(manifest, files, sessionOptions, options);
+        var sessionOptions = OrtSessionOptions.Create(inference, logger);
+        ISingleObjectTracker tracker;
+        try
+        {
+            tracker = builder(manifest, files, sessionOptions, options);
+        }
+        catch
+        {
+            sessionOptions.Dispose();
+            throw;
+        }
         logger.LogInformation("Model {Model} ({Family}) runs on execution provider {Provider} (ONNX Runtime {Version} from {Library}, {Threads} intra-op thread(s))",
             manifest.Name, manifest.Family, tracker.ExecutionProvider, OrtEnvironment.Version, OrtLibrary.LoadedFrom, inference.IntraOpThreads);
         return tracker;
