@@ -56,6 +56,16 @@ public sealed record SiamFcParameters
     /// <summary>Learning rate of the colour histograms on confident frames (Staple: 0.04).</summary>
     public float ColourLr { get; init; } = 0.04f;
 
+    /// <summary>
+    /// For <c>correlation</c> responses: the correlation at or below which the confidence is 0. Matching fixed
+    /// features against unrelated background still correlates at 0.3–0.5, so the confidence is
+    /// (peak − floor) / (ceiling − floor), clamped to [0, 1].
+    /// </summary>
+    public float CorrelationFloor { get; init; } = 0.3f;
+
+    /// <summary>For <c>correlation</c> responses: the correlation at or above which the confidence is 1.</summary>
+    public float CorrelationCeiling { get; init; } = 0.8f;
+
     /// <summary>Checks the values; throws naming the offending one.</summary>
     public void Validate(string model)
     {
@@ -70,6 +80,10 @@ public sealed record SiamFcParameters
         if (ContextWeight is < 0f or > 1f) Fail($"contextWeight {ContextWeight} must be in [0, 1].");
         if (ColourWeight is < 0f or > 1f) Fail($"colourWeight {ColourWeight} must be in [0, 1].");
         if (ColourLr is < 0f or > 1f) Fail($"colourLr {ColourLr} must be in [0, 1].");
+        if (!(CorrelationFloor >= -1f && CorrelationFloor < CorrelationCeiling && CorrelationCeiling <= 1f))
+        {
+            Fail($"correlationFloor {CorrelationFloor} and correlationCeiling {CorrelationCeiling} must satisfy −1 ≤ floor < ceiling ≤ 1.");
+        }
         if (InitialTemplateWeight is < 0f or > 1f) Fail($"initialTemplateWeight {InitialTemplateWeight} must be in [0, 1].");
     }
 }

@@ -417,7 +417,7 @@ public sealed class SiamFcTracker : ISingleObjectTracker
         {
             // The correlation at the chosen cell (the peak may have been picked on a colour-blended map).
             var cell = Math.Clamp(peak.PeakY / factor, 0, size - 1) * size + Math.Clamp(peak.PeakX / factor, 0, size - 1);
-            return Math.Clamp(map[cell], 0f, 1f);
+            return Math.Clamp((map[cell] - _p.CorrelationFloor) / (_p.CorrelationCeiling - _p.CorrelationFloor), 0f, 1f);
         }
         return PeakToSidelobe.Confidence(map, size, peak.PeakX / factor, peak.PeakY / factor);
     }

@@ -11,9 +11,10 @@ namespace EdgeTracker.Tracking.VitTrack;
 /// threshold the box is kept, and the tracking/uncertain/lost state follows it.
 /// </summary>
 /// <remarks>
-/// Unlike OpenCV's version, a lost target is searched for in a region <see cref="ConfidenceOptions.LostSearchScale"/>
-/// times wider (OpenCV keeps searching the same small region around the last box, so a target that jumped away —
-/// the biker near frame 80 of Biker — is never found again).
+/// Unlike OpenCV's version, after <see cref="ConfidenceOptions.FramesToLose"/> frames in a row without a find the
+/// target is searched for in a region <see cref="ConfidenceOptions.LostSearchScale"/> times wider (OpenCV keeps
+/// searching the same small region around the last box, so a target that jumped away — the biker near frame 80 of
+/// Biker — is never found again); the first find brings the normal region back.
 /// </remarks>
 public sealed class VitTrackTracker : ISingleObjectTracker
 {
@@ -33,6 +34,7 @@ public sealed class VitTrackTracker : ISingleObjectTracker
     private readonly SubwindowSampler _sampler = new();
     private readonly byte[] _pad = new byte[3]; // OpenCV pads with black
     private BoxF _box;
+    private int _misses;
     private bool _initialised;
 
     /// <param name="manifest">A <c>vittrack</c> manifest (role <c>model</c>).</param>
@@ -114,6 +116,7 @@ public sealed class VitTrackTracker : ISingleObjectTracker
         var side = VitTrackDecoder.CropSide(box.W, box.H, _p.TemplateFactor);
         _sampler.Sample(frame, box.CenterX, box.CenterY, side, _manifest.TemplateSize, _pad, _rgb, _manifest.Normalization, _template.Span);
         _state.Reset();
+        _misses = 0;
         _initialised = true;
     }
 
@@ -125,7 +128,10 @@ public sealed class VitTrackTracker : ISingleObjectTracker
             throw new InvalidOperationException("Track called before Init.");
         }
         var t0 = Stopwatch.GetTimestamp();
-        var factor = _p.SearchFactor * (_state.State == TargetState.Lost ? _confidenceOptions.LostSearchScale : 1f);
+        // Widen the search only after FramesToLose frames in a row without a find: as soon as one frame finds the
+        // target (score ≥ threshold) the normal region is searched again, whatever the state's hysteresis says.
+        var widened = _misses >= _confidenceOptions.FramesToLose;
+        var factor = _p.SearchFactor * (widened ? _confidenceOptions.LostSearchScale : 1f);
         var side = VitTrackDecoder.CropSide(_box.W, _box.H, factor);
         var cx = _box.CenterX;
         var cy = _box.CenterY;
@@ -136,6 +142,7 @@ public sealed class VitTrackTracker : ISingleObjectTracker
         var choice = _decoder.Decode(_score.Span, _size.Span, _offset.Span);
         var confidence = Math.Clamp(choice.Score, 0f, 1f);
         var state = _state.Update(confidence);
+        _misses = choice.Score >= _p.ScoreThreshold ? 0 : _misses + 1;
         if (choice.Score >= _p.ScoreThreshold)
         {
             // The sampler's crop starts at floor(c − (side+1)/2 + 0.5); unit coordinates span its side.
