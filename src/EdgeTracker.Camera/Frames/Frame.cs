@@ -78,6 +78,9 @@ public sealed class Frame : IDisposable
         CaptureTime = captureTime;
     }
 
+    /// <summary>Sets the sequence number after capture (live sources number frames once they are kept).</summary>
+    internal void Restamp(long sequence) => Sequence = sequence;
+
     /// <summary>Takes one more reference (before handing the frame to another holder).</summary>
     public Frame AddRef()
     {
