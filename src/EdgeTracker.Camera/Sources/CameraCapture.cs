@@ -62,6 +62,8 @@ public sealed class CameraCapture : IDisposable
     private int _state = (int)CameraState.Created;
     private int _started;
     private bool _disposed;
+    private long _pendingOutageStart; // capture thread only: Stopwatch time of the loss being recovered from, 0 if none
+    private int _pendingAttempts;     // capture thread only: reopen attempts in the current outage
 
     /// <summary>Parses <paramref name="uri"/> (see <see cref="SourceDescription.Parse"/>) and creates the capture.</summary>
     /// <exception cref="SourceUriException">The URI is malformed.</exception>
@@ -210,9 +212,6 @@ public sealed class CameraCapture : IDisposable
             _queue.Complete();
         }
     }
-
-    private long _pendingOutageStart;
-    private int _pendingAttempts;
 
     /// <summary>Called by a session when its first frame is in hand (before it is published).</summary>
     internal void OnOpened(int width, int height, double fps, string format)
