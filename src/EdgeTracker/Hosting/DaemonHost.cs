@@ -118,12 +118,13 @@ public static class DaemonHost
         services.AddSingleton(options);
         services.AddSingleton<ITrackerFactory>(trackers);
         services.AddSingleton(new DaemonState(options.Device.Id, trackers.Model, options.Systemd.StallSeconds) { Provider = trackers.Provider });
-        services.AddSingleton(new LiveSettings(options.Mqtt.TracksMaxRate));
+        services.AddSingleton(new LiveSettings(options.Mqtt.TracksMaxRate, snapshotQuality: options.Http.JpegQuality));
         services.AddSingleton<CommandHandler>();
         services.AddSingleton<PreviewRegistry>();
         services.AddSingleton(SdNotify.FromEnvironment());
         services.AddHostedService(sp => new PipelinesService(options, sp.GetRequiredService<DaemonState>(), trackers, sp.GetRequiredService<PreviewRegistry>(),
-            sp.GetRequiredService<ILoggerFactory>(), camera => new CameraSource(camera.Source), options.Http.Enabled ? () => new TurboJpegPreviewEncoder() : null));
+            sp.GetRequiredService<ILoggerFactory>(), camera => new CameraSource(camera.Source), () => new TurboJpegPreviewEncoder(),
+            () => sp.GetRequiredService<LiveSettings>().SnapshotQuality));
         if (options.Mqtt.Enabled)
         {
             services.AddHostedService<MqttBridge>();

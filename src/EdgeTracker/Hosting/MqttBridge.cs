@@ -241,7 +241,7 @@ public sealed class MqttBridge : BackgroundService, IBrokerStatus, ISnapshotPubl
             if (interval > 0 && Stopwatch.GetElapsedTime(lastSnapshot).TotalSeconds >= interval)
             {
                 lastSnapshot = Stopwatch.GetTimestamp();
-                foreach (var p in _state.Pipelines) Publish(p.Name);
+                foreach (var p in _state.Pipelines) await PublishAsync(p.Name).ConfigureAwait(false);
             }
         }
     }
@@ -280,10 +280,11 @@ public sealed class MqttBridge : BackgroundService, IBrokerStatus, ISnapshotPubl
         _client.TryEnqueue(_topics.Camera(camera).Targets, ContractJson.Serialize(new TargetsMessage(camera, DateTimeOffset.UtcNow, targets)), MqttQos.AtLeastOnce, retain: true);
     }
 
-    /// <summary>Publishes the camera's newest picture (the page's JPEG) on its snapshot topic.</summary>
-    public bool Publish(string camera)
+    /// <summary>Publishes a current picture of the camera (the page's JPEG, with the boxes' frame) on its snapshot topic.</summary>
+    public async Task<bool> PublishAsync(string camera)
     {
-        if (_previews.Find(camera)?.Latest is not { } picture)
+        if (_previews.Find(camera) is not { } preview
+            || await preview.FreshAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), CancellationToken.None).ConfigureAwait(false) is not { } picture)
         {
             return false;
         }

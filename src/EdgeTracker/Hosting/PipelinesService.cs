@@ -23,11 +23,13 @@ public sealed class PipelinesService : IHostedService
     private readonly Func<IJpegEncoder>? _jpeg;
     private readonly List<CameraPipeline> _pipelines = [];
     private readonly List<PreviewEncoder> _encoders = [];
+    private readonly Func<int> _jpegQuality;
     private PanTiltFollower? _follower;
 
     public PipelinesService(EdgeTrackerOptions options, DaemonState state, ITrackerFactory trackers, PreviewRegistry previews, ILoggerFactory loggers,
-        Func<CameraOptions, IFrameSource> openSource, Func<IJpegEncoder>? jpeg)
+        Func<CameraOptions, IFrameSource> openSource, Func<IJpegEncoder>? jpeg, Func<int>? jpegQuality = null)
     {
+        _jpegQuality = jpegQuality ?? (() => options.Http.JpegQuality);
         _options = options;
         _state = state;
         _trackers = trackers;
@@ -59,7 +61,7 @@ public sealed class PipelinesService : IHostedService
             _pipelines.Add(pipeline);
             if (_jpeg is not null)
             {
-                var encoder = new PreviewEncoder(pipeline, _jpeg(), _options.Http.JpegQuality);
+                var encoder = new PreviewEncoder(pipeline, _jpeg(), () => _jpegQuality());
                 _encoders.Add(encoder);
                 previews[camera.Name] = encoder;
             }

@@ -11,7 +11,10 @@ public interface IJpegEncoder : IDisposable
 }
 
 /// <summary>One encoded picture for the page, with the frame number it shows and the targets tracked on it.</summary>
-public sealed record Picture(long Frame, int Width, int Height, byte[] Jpeg, TargetSnapshot[] Targets);
+public sealed record Picture(long Frame, int Width, int Height, byte[] Jpeg, TargetSnapshot[] Targets)
+{
+    public DateTime EncodedAt { get; } = DateTime.UtcNow;
+}
 
 /// <summary>
 /// Per camera, a thread that turns the pipeline's preview frames into JPEGs for the page, off the tracking thread.
@@ -21,7 +24,7 @@ public sealed class PreviewEncoder : IDisposable
 {
     private readonly CameraPipeline _pipeline;
     private readonly IJpegEncoder _encoder;
-    private readonly int _quality;
+    private readonly Func<int> _quality;
     private readonly SemaphoreSlim _offered = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private readonly TargetSnapshot[] _targets;
@@ -29,7 +32,7 @@ public sealed class PreviewEncoder : IDisposable
     private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile Picture? _latest;
 
-    public PreviewEncoder(CameraPipeline pipeline, IJpegEncoder encoder, int quality)
+    public PreviewEncoder(CameraPipeline pipeline, IJpegEncoder encoder, Func<int> quality)
     {
         _pipeline = pipeline;
         _encoder = encoder;
@@ -41,6 +44,17 @@ public sealed class PreviewEncoder : IDisposable
     }
 
     public Picture? Latest => _latest;
+
+    /// <summary>A picture no older than <paramref name="maxAge"/>: the newest if fresh, else the next one (snapshots).</summary>
+    public async Task<Picture?> FreshAsync(TimeSpan maxAge, TimeSpan timeout, CancellationToken cancellation)
+    {
+        if (_latest is { } p && DateTime.UtcNow - p.EncodedAt <= maxAge)
+        {
+            return p;
+        }
+        var next = await NextAsync(_latest?.Frame ?? -1, timeout, cancellation).ConfigureAwait(false);
+        return next is not null && DateTime.UtcNow - next.EncodedAt <= maxAge + timeout ? next : null;
+    }
 
     public long Encoded { get; private set; }
 
@@ -55,6 +69,8 @@ public sealed class PreviewEncoder : IDisposable
     /// <summary>The newest picture after frame <paramref name="after"/>, waiting up to <paramref name="timeout"/> for one.</summary>
     public async Task<Picture?> NextAsync(long after, TimeSpan timeout, CancellationToken cancellation)
     {
+        // A page keeps asking while it is open; pictures stop a few seconds after the last request.
+        _pipeline.Preview.Demand(timeout.TotalSeconds + 5);
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
@@ -98,7 +114,7 @@ public sealed class PreviewEncoder : IDisposable
             }
             try
             {
-                var jpeg = _encoder.Encode(frame, _quality);
+                var jpeg = _encoder.Encode(frame, _quality());
                 _latest = new Picture(frame.Sequence, frame.Width, frame.Height, jpeg.ToArray(), _targets.AsSpan(0, count).ToArray());
                 Encoded++;
             }

@@ -109,6 +109,14 @@ public sealed class DashboardTests(ITestOutputHelper output)
             }
             watcher.WaitFor("/web/cam0/events", e => e.GetProperty("type").GetString() == "target_cleared" && e.GetProperty("target").GetString() == id, Long);
             await page.Locator("#targets").GetByText("none").WaitForAsync();
+
+            // A snapshot asked for over MQTT arrives as a JPEG on the snapshot topic.
+            var snapshot = broker.ReceiveOneAsync("edgetracker/web/cam0/snapshot", TimeSpan.FromSeconds(60));
+            await Task.Delay(500, TestContext.Current.CancellationToken); // let mosquitto_sub subscribe
+            broker.Publish("edgetracker/web/cam0/snapshot/get", """{"requestId":"snap-1"}""");
+            Assert.True(watcher.WaitFor("/web/reply", r => r.GetProperty("requestId").GetString() == "snap-1", Long).GetProperty("ok").GetBoolean());
+            var jpeg = await snapshot;
+            Assert.True(jpeg.Length > 1000 && jpeg[0] == 0xFF && jpeg[1] == 0xD8, $"snapshot of {jpeg.Length} bytes is not a JPEG");
         }
         finally
         {

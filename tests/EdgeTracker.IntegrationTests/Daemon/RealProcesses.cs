@@ -96,6 +96,27 @@ internal sealed class Broker : IDisposable
         }
     }
 
+    /// <summary>Starts mosquitto_sub for one raw message on <paramref name="topic"/>; await the task for its bytes.</summary>
+    public Task<byte[]> ReceiveOneAsync(string topic, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo("mosquitto_sub") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "-h", "127.0.0.1", "-p", Port.ToString(), "-q", "1", "-t", topic, "-C", "1", "-N", "-W", ((int)timeout.TotalSeconds).ToString() })
+        {
+            info.ArgumentList.Add(a);
+        }
+        var p = Process.Start(info)!;
+        return Task.Run(async () =>
+        {
+            using (p)
+            {
+                using var bytes = new MemoryStream();
+                await p.StandardOutput.BaseStream.CopyToAsync(bytes);
+                await p.WaitForExitAsync();
+                return bytes.ToArray();
+            }
+        });
+    }
+
     public void Dispose()
     {
         Kill();

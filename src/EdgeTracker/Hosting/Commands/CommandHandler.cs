@@ -28,6 +28,7 @@ public sealed class LiveSettings
     /// <summary>Periodic snapshot interval; 0 = only on request.</summary>
     public double SnapshotIntervalSeconds { get => Volatile.Read(ref _snapshotIntervalSeconds); set => Volatile.Write(ref _snapshotIntervalSeconds, value); }
 
+    /// <summary>JPEG quality of snapshots and of the page's pictures (they are the same pictures); starts at Http:JpegQuality.</summary>
     public int SnapshotQuality { get => Volatile.Read(ref _snapshotQuality); set => Volatile.Write(ref _snapshotQuality, value); }
 
     /// <summary>Raised after a config/set was applied (the MQTT bridge republishes the retained config).</summary>
@@ -39,8 +40,8 @@ public sealed class LiveSettings
 /// <summary>Publishes a camera's current picture on its snapshot topic (the MQTT bridge).</summary>
 public interface ISnapshotPublisher
 {
-    /// <summary>Queues the newest JPEG of <paramref name="camera"/>; false when there is none yet.</summary>
-    bool Publish(string camera);
+    /// <summary>Queues a current JPEG of <paramref name="camera"/>; false when none could be had.</summary>
+    Task<bool> PublishAsync(string camera);
 }
 
 /// <summary>
@@ -113,9 +114,9 @@ public sealed class CommandHandler
                 }
                 reply = Snapshots is null
                     ? Reply.Failure(snapshot.RequestId, "$", "snapshots go out over MQTT, which is not connected here")
-                    : Snapshots.Publish(snapshot.Camera)
+                    : await Snapshots.PublishAsync(snapshot.Camera).ConfigureAwait(false)
                         ? Reply.Success(snapshot.RequestId)
-                        : Reply.Failure(snapshot.RequestId, "camera", $"camera '{snapshot.Camera}' has no picture yet");
+                        : Reply.Failure(snapshot.RequestId, "camera", $"camera '{snapshot.Camera}' delivered no picture within 3 s");
                 break;
             case ConfigSetRequest config:
                 reply = ApplyConfig(config);

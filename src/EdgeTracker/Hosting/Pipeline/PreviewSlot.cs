@@ -5,8 +5,9 @@ namespace EdgeTracker.Hosting.Pipeline;
 
 /// <summary>
 /// The newest picture for the web page, with the targets tracked on it, so the boxes drawn over a picture are
-/// that picture's boxes. The tracking thread offers a frame at most <see cref="MaxFps"/> times a second (a
-/// reference, no copy); the encoder thread takes it when it is ready. An untaken frame is replaced, never queued.
+/// that picture's boxes. While someone asks for pictures (<see cref="Demand"/>), the tracking thread offers a frame
+/// at most <see cref="MaxFps"/> times a second (a reference, no copy); the encoder thread takes it when it is
+/// ready. An untaken frame is replaced, never queued.
 /// </summary>
 public sealed class PreviewSlot
 {
@@ -15,6 +16,7 @@ public sealed class PreviewSlot
     private Frame? _frame;
     private int _count;
     private long _lastOffer;
+    private long _wantedUntil;
     private double _maxFps;
 
     public PreviewSlot(int maxTargets, double maxFps)
@@ -33,8 +35,21 @@ public sealed class PreviewSlot
     /// <summary>Raised (on the tracking thread) when a new picture is waiting.</summary>
     public event Action? Offered;
 
-    /// <summary>True when it is time for another picture (checked before building one).</summary>
-    public bool Wants(long now) => now - _lastOffer >= Stopwatch.Frequency / MaxFps;
+    /// <summary>
+    /// Asks for pictures for the next <paramref name="seconds"/> (a page is watching, a snapshot is wanted).
+    /// Without demand no frame is offered, so nothing is encoded while nobody looks.
+    /// </summary>
+    public void Demand(double seconds)
+    {
+        var until = Stopwatch.GetTimestamp() + (long)(seconds * Stopwatch.Frequency);
+        if (until > Volatile.Read(ref _wantedUntil))
+        {
+            Volatile.Write(ref _wantedUntil, until);
+        }
+    }
+
+    /// <summary>True when someone wants pictures and it is time for another one (checked before building one).</summary>
+    public bool Wants(long now) => now <= Volatile.Read(ref _wantedUntil) && now - _lastOffer >= Stopwatch.Frequency / MaxFps;
 
     public void Offer(Frame frame, ReadOnlySpan<TargetSnapshot> targets, long now)
     {
