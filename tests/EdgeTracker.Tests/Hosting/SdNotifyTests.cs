@@ -145,4 +145,27 @@ public sealed class SdNotifyTests
         }
         Assert.StartsWith("STOPPING=1", systemd.WaitFor(m => m.StartsWith("STOPPING=1", StringComparison.Ordinal), TimeSpan.FromSeconds(5)));
     }
+
+    [Fact]
+    public async Task Without_a_frame_READY_still_comes_after_the_ready_timeout_and_names_the_silent_camera()
+    {
+        using var systemd = new FakeNotifySocket(@abstract: true);
+        using var notify = new SdNotify(systemd.Address);
+        using var pipeline = new CameraPipeline(new PipelineSettings("frontdoor", "synthetic"), new SyntheticSource(), new BrightSpotFactory(), NullLogger.Instance);
+        var state = new DaemonState("dev1", "bright-spot", stallSeconds: 10);
+        state.SetPipelines([pipeline]);
+        pipeline.Start();
+        using var notifier = new SystemdNotifier(notify, state, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), NullLogger<SystemdNotifier>.Instance);
+        await notifier.StartAsync(CancellationToken.None);
+        try
+        {
+            var ready = systemd.WaitFor(m => m.StartsWith("READY=1", StringComparison.Ordinal), TimeSpan.FromSeconds(15));
+            Assert.Contains("READY after 1 s without a frame from frontdoor", ready);
+            Assert.True(notifier.IsReady);
+        }
+        finally
+        {
+            await notifier.StopAsync(CancellationToken.None);
+        }
+    }
 }
