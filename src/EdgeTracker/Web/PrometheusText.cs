@@ -45,6 +45,8 @@ public static class PrometheusText
         }
         Head("edgetracker_track_messages_dropped_total", "counter", "Track results dropped because the publishing queue was full.");
         foreach (var p in pipelines) Line("edgetracker_track_messages_dropped_total", Cam(p.Name), p.Metrics.TrackMessagesDropped);
+        Head("edgetracker_tracking_allocated_bytes_total", "counter", "Bytes the tracking thread allocated while processing frames (0 in steady state; commands excluded).");
+        foreach (var p in pipelines) Line("edgetracker_tracking_allocated_bytes_total", Cam(p.Name), p.TrackingThreadAllocatedBytes);
         Head("edgetracker_stage_latency_seconds", "histogram", "Per-stage latency: handoff (capture to tracking thread), track (all targets' tracker steps), total (capture to results queued).");
         foreach (var p in pipelines)
         {

@@ -175,6 +175,19 @@ public sealed class PipelineCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task In_steady_state_the_tracking_thread_allocates_nothing_per_frame()
+    {
+        // Warm-up: the history's pool fills (40 frames), queues reach their bounds, the target exists.
+        EmitAndWait(45);
+        Assert.True((await Send(CommandKind.TargetSet, "cam0", Set("r", SyntheticScene.SquareAt(45), null))).Ok);
+        EmitAndWait(10);
+        var before = _pipeline.TrackingThreadAllocatedBytes;
+        EmitAndWait(15); // the square stays clear of the frame's edge up to frame 70
+        Assert.Equal(["tracking"], _pipeline.Health(10).Targets.Select(t => t.State));
+        Assert.Equal(0, _pipeline.TrackingThreadAllocatedBytes - before);
+    }
+
+    [Fact]
     public void Source_events_become_camera_events_and_health()
     {
         EmitAndWait(2);

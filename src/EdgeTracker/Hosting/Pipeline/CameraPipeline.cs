@@ -44,9 +44,11 @@ public sealed class CameraPipeline : IDisposable
     private volatile int _targetCount;
     private volatile SourceState _sourceState = SourceState.Starting;
     private volatile string? _sourceReason;
-    private volatile TargetHealth[] _targetHealth = [];
+    private readonly Lock _healthLock = new();
+    private readonly TargetSnapshot[] _healthTargets;
+    private int _healthCount;
+    private long _allocatedBytes;
     private bool _wasLost;
-    private long _lastHealthRefresh;
 
     public CameraPipeline(PipelineSettings settings, IFrameSource source, ITrackerFactory factory, ILogger logger, ITargetFollower? follower = null)
     {
@@ -57,6 +59,7 @@ public sealed class CameraPipeline : IDisposable
         _follower = follower;
         _history = new FrameHistory(settings.HistorySeconds, settings.HistoryMaxFrames);
         _snapshot = new TargetSnapshot[settings.MaxTargets];
+        _healthTargets = new TargetSnapshot[settings.MaxTargets];
         for (var i = 0; i < 64; i++)
         {
             _framePool.Enqueue(new TrackFrame(settings.MaxTargets));
@@ -118,13 +121,30 @@ public sealed class CameraPipeline : IDisposable
             _source.DroppedFrames,
             _source.Reconnects,
             _sourceReason,
-            _targetHealth);
+            TargetHealthSnapshot());
+    }
+
+    /// <summary>Bytes the tracking thread has allocated since it started (steady state: none; exported in /metrics).</summary>
+    public long TrackingThreadAllocatedBytes => Volatile.Read(ref _allocatedBytes);
+
+    private TargetHealth[] TargetHealthSnapshot()
+    {
+        lock (_healthLock)
+        {
+            var health = new TargetHealth[_healthCount];
+            for (var i = 0; i < health.Length; i++)
+            {
+                ref readonly var t = ref _healthTargets[i];
+                health[i] = new TargetHealth(t.Id, StateName(t.State), t.Label, t.Box.X, t.Box.Y, t.Box.W, t.Box.H, t.Confidence);
+            }
+            return health;
+        }
     }
 
     /// <summary>Sets a target; returns once the tracking thread has applied it (or after <paramref name="timeout"/>).</summary>
     public async Task<CommandReply> SetTargetAsync(SetTargetCommand command, TimeSpan timeout)
     {
-        var replaces = command.Id is not null && Array.Exists(_targetHealth, t => t.Id == command.Id);
+        var replaces = command.Id is not null && Array.Exists(TargetHealthSnapshot(), t => t.Id == command.Id);
         if (!replaces && _targetCount >= Settings.MaxTargets)
         {
             return CommandReply.Fail(command.RequestId, "id", $"camera '{Name}' already follows {Settings.MaxTargets} targets (Tracking:MaxTargets); clear one first");
@@ -189,7 +209,9 @@ public sealed class CameraPipeline : IDisposable
             }
             try
             {
+                var before = GC.GetAllocatedBytesForCurrentThread();
                 ProcessLiveFrame(frame);
+                Volatile.Write(ref _allocatedBytes, _allocatedBytes + GC.GetAllocatedBytesForCurrentThread() - before);
             }
             catch (Exception e)
             {
@@ -244,12 +266,7 @@ public sealed class CameraPipeline : IDisposable
         }
         Metrics.Total.Record(Stopwatch.GetTimestamp() - frame.CaptureTimestamp);
         Metrics.CountFrame(tracked);
-        if ((count > 0 || _targetHealth.Length > 0) && tracked - _lastHealthRefresh >= Stopwatch.Frequency / 10)
-        {
-            // Ten times a second at most: the snapshot for other threads is the only allocation near the frame loop.
-            _lastHealthRefresh = tracked;
-            RefreshTargetHealth();
-        }
+        PublishHealth(_snapshot.AsSpan(0, count));
     }
 
     private void Step(Target target, Frame frame)
@@ -420,15 +437,22 @@ public sealed class CameraPipeline : IDisposable
 
     private void RefreshTargetHealth()
     {
-        // Only when targets exist or just changed: the page and /healthz read this snapshot from other threads.
-        var health = new TargetHealth[_targets.Count];
-        for (var i = 0; i < health.Length; i++)
+        var snapshot = _snapshot.AsSpan(0, _targets.Count);
+        for (var i = 0; i < _targets.Count; i++)
         {
-            var t = _targets[i];
-            var b = t.Last.Box;
-            health[i] = new TargetHealth(t.Id, StateName(t.Last.State), t.Label, b.X, b.Y, b.W, b.H, t.Last.Confidence);
+            snapshot[i] = _targets[i].Snapshot(Stopwatch.GetTimestamp());
         }
-        _targetHealth = health;
+        PublishHealth(snapshot);
+    }
+
+    /// <summary>Copies the targets' state for /healthz and the page: struct copies under a short lock, no allocation.</summary>
+    private void PublishHealth(ReadOnlySpan<TargetSnapshot> targets)
+    {
+        lock (_healthLock)
+        {
+            targets.CopyTo(_healthTargets);
+            _healthCount = targets.Length;
+        }
     }
 
     public static string StateName(TargetState state) => state switch
