@@ -184,6 +184,11 @@ public sealed class MqttBridge : BackgroundService, IBrokerStatus, ISnapshotPubl
                 }
                 _client.TryEnqueue(topic, writer.Write(new TracksMessage(pipeline.Name, frame.Sequence, frame.CaptureTime, targets)), MqttQos.AtMostOnce);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One bad message must not end the camera's publishing for good.
+                _logger.LogError(e, "MQTT: tracks of {Camera} frame {Frame} not published", pipeline.Name, frame.Sequence);
+            }
             finally
             {
                 pipeline.ReturnTrackFrame(frame);
@@ -197,36 +202,48 @@ public sealed class MqttBridge : BackgroundService, IBrokerStatus, ISnapshotPubl
         var writer = new ContractWriter();
         await foreach (var e in pipeline.Events.ReadAllAsync(token).ConfigureAwait(false))
         {
-            EventType? type = e.Kind switch
+            try
             {
-                "target.acquired" => EventType.TargetAcquired,
-                "target.lost" => EventType.TargetLost,
-                "target.reacquired" => EventType.TargetReacquired,
-                "target.cleared" => EventType.TargetCleared,
-                "camera.lost" => EventType.CameraLost,
-                "camera.recovered" => EventType.CameraRecovered,
-                "camera.ended" => EventType.CameraEnded,
-                "camera.failed" => EventType.CameraFailed,
-                _ => null, // opened and retrying are states, not events: they go into the retained state
-            };
-            if (type is { } t)
-            {
-                var message = e.Reason;
-                if (e.OutageSeconds is { } outage)
-                {
-                    message = $"recovered after an outage of {outage:0.0} s";
-                }
-                var label = e.TargetId is null ? null : pipeline.Health(_state.StallSeconds).Targets.FirstOrDefault(x => x.Id == e.TargetId)?.Label;
-                _client.TryEnqueue(topic, writer.Write(new EventMessage(pipeline.Name, t, e.Time, e.TargetId, e.Frame, label, message)), MqttQos.AtLeastOnce);
+                PublishEvent(pipeline, e, topic, writer);
             }
-            if (e.Kind.StartsWith("camera.", StringComparison.Ordinal))
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                PublishState();
+                _logger.LogError(ex, "MQTT: event {Kind} of {Camera} not published", e.Kind, pipeline.Name);
             }
-            else if (e.Kind is "target.lost" or "target.reacquired")
+        }
+    }
+
+    private void PublishEvent(CameraPipeline pipeline, PipelineEvent e, string topic, ContractWriter writer)
+    {
+        EventType? type = e.Kind switch
+        {
+            "target.acquired" => EventType.TargetAcquired,
+            "target.lost" => EventType.TargetLost,
+            "target.reacquired" => EventType.TargetReacquired,
+            "target.cleared" => EventType.TargetCleared,
+            "camera.lost" => EventType.CameraLost,
+            "camera.recovered" => EventType.CameraRecovered,
+            "camera.ended" => EventType.CameraEnded,
+            "camera.failed" => EventType.CameraFailed,
+            _ => null, // opened and retrying are states, not events: they go into the retained state
+        };
+        if (type is { } t)
+        {
+            var message = e.Reason;
+            if (e.OutageSeconds is { } outage)
             {
-                PublishTargets(pipeline.Name);
+                message = $"recovered after an outage of {outage:0.0} s";
             }
+            var label = e.TargetId is null ? null : pipeline.Health(_state.StallSeconds).Targets.FirstOrDefault(x => x.Id == e.TargetId)?.Label;
+            _client.TryEnqueue(topic, writer.Write(new EventMessage(pipeline.Name, t, e.Time, e.TargetId, e.Frame, label, message)), MqttQos.AtLeastOnce);
+        }
+        if (e.Kind.StartsWith("camera.", StringComparison.Ordinal))
+        {
+            PublishState();
+        }
+        else if (e.Kind is "target.lost" or "target.reacquired")
+        {
+            PublishTargets(pipeline.Name);
         }
     }
 

@@ -43,7 +43,8 @@ public sealed class RunCommandTests(ITestOutputHelper output)
         // beyond loopback, which the first test of this class checks).
         var port = Ports.Free();
         using var open = new DaemonProcess("--Mqtt:Enabled=false", "--Cameras:0:Source=test://ball", "--Tracking:Model=siamfc-default",
-            "--Inference:Providers=cpu", "--PanTilt:Enabled=true", $"--Http:Token={token}", $"--Http:Urls=http://127.0.0.1:{port}");
+            "--Inference:Providers=cpu", "--PanTilt:Enabled=true", $"--Http:Token={token}", $"--Http:Urls=http://127.0.0.1:{port}",
+            "--Cameras:1:Name=cam1", "--Cameras:1:Source=test://smpte?width=320&height=240&fps=15");
         Ports.WaitListening(port, Long, () => open.HasExited);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         var ct = TestContext.Current.CancellationToken;
@@ -66,7 +67,11 @@ public sealed class RunCommandTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.StartsWith("text/plain; version=0.0.4", response.Content.Headers.ContentType!.ToString());
             metrics = await response.Content.ReadAsStringAsync(ct);
-            if (metrics.Contains("edgetracker_frames_total{camera=\"cam0\"} ", StringComparison.Ordinal) && !metrics.Contains("edgetracker_frames_total{camera=\"cam0\"} 0\n", StringComparison.Ordinal)) break;
+            if (!metrics.Contains("edgetracker_frames_total{camera=\"cam0\"} 0\n", StringComparison.Ordinal)
+                && !metrics.Contains("edgetracker_frames_total{camera=\"cam1\"} 0\n", StringComparison.Ordinal)
+                && metrics.Contains("edgetracker_frames_total{camera=\"cam1\"}", StringComparison.Ordinal)
+                && metrics.Contains("source_state=\"open\"} 1", StringComparison.Ordinal)
+                && !metrics.Contains("source_state=\"starting\"", StringComparison.Ordinal)) break;
             await Task.Delay(300, ct);
         }
         while (clock.Elapsed < Long);
@@ -77,6 +82,7 @@ public sealed class RunCommandTests(ITestOutputHelper output)
                      "edgetracker_stage_latency_seconds_count{camera=\"cam0\",stage=\"handoff\"}", "edgetracker_dropped_frames_total{camera=\"cam0\"}",
                      "edgetracker_source_reconnects_total{camera=\"cam0\"}", "edgetracker_mqtt_queue_depth", "edgetracker_mqtt_dropped_total",
                      "edgetracker_inference_provider{provider=\"cpu\"} 1", "edgetracker_pantilt_angle_degrees", "edgetracker_camera_up{camera=\"cam0\",source_state=\"open\"} 1",
+                     "edgetracker_camera_up{camera=\"cam1\",source_state=\"open\"} 1", "edgetracker_tracking_allocated_bytes_total{camera=\"cam1\"}",
                  })
         {
             Assert.Contains(name, metrics);
