@@ -123,7 +123,10 @@ public static class DaemonHost
         services.AddSingleton<PreviewRegistry>();
         services.AddSingleton(SdNotify.FromEnvironment());
         services.AddHostedService(sp => new PipelinesService(options, sp.GetRequiredService<DaemonState>(), trackers, sp.GetRequiredService<PreviewRegistry>(),
-            sp.GetRequiredService<ILoggerFactory>(), camera => new CameraSource(camera.Source), () => new TurboJpegPreviewEncoder(),
+            sp.GetRequiredService<ILoggerFactory>(), camera => new CameraSource(camera.Source, new EdgeTracker.Camera.Sources.CameraOptions
+            {
+                Backoff = new EdgeTracker.Camera.Sources.BackoffPolicy { MaxDelay = TimeSpan.FromSeconds(camera.ReconnectMaxSeconds) },
+            }), () => new TurboJpegPreviewEncoder(),
             () => sp.GetRequiredService<LiveSettings>().SnapshotQuality));
         if (options.Mqtt.Enabled)
         {

@@ -51,6 +51,8 @@ public sealed class CameraOptions
     /// <summary>The source URI: csi://, v4l2://, rtsp://, http://, file://, images://, test://, gst:.</summary>
     public string Source { get; set; } = "";
     public bool Enabled { get; set; } = true;
+    /// <summary>Cap of the jittered exponential backoff between reopen attempts of a lost live source.</summary>
+    public double ReconnectMaxSeconds { get; set; } = 30;
 }
 
 public sealed class TrackingOptions
@@ -63,8 +65,11 @@ public sealed class TrackingOptions
     public int MaxTargets { get; set; } = 4;
     /// <summary>How far back a <c>target/set</c> naming a <c>frame</c> can reach.</summary>
     public double HistorySeconds { get; set; } = 2;
-    /// <summary>Upper bound on frames kept in the history per camera (memory guard for high frame rates).</summary>
-    public int HistoryMaxFrames { get; set; } = 120;
+    /// <summary>
+    /// Upper bound on frames kept in the history per camera, whatever their age: the memory guard (2 s at 30 fps;
+    /// a 1280×720 frame is 2.7 MB, so 60 of them are 166 MB).
+    /// </summary>
+    public int HistoryMaxFrames { get; set; } = 60;
 }
 
 public sealed class InferenceOptions

@@ -53,6 +53,7 @@ public static partial class OptionsValidator
             var key = $"Cameras:{i}";
             Check(TopicSegment().IsMatch(c.Name), $"{key}:Name", $"'{c.Name}' must be 1–64 letters, digits, '-' or '_' (it is an MQTT topic segment)");
             Check(!TopicSegment().IsMatch(c.Name) || names.Add(c.Name), $"{key}:Name", $"'{c.Name}' is used by another camera");
+            Check(c.ReconnectMaxSeconds is >= 1 and <= 3600, $"{key}:ReconnectMaxSeconds", $"{c.ReconnectMaxSeconds} is outside 1–3600");
             foreach (var problem in SourceProblems(c.Source))
             {
                 errors.Add(new($"{key}:Source", problem));
