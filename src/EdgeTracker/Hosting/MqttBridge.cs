@@ -155,6 +155,10 @@ public sealed class MqttBridge : BackgroundService, IBrokerStatus, ISnapshotPubl
             {
                 PublishTargets(camera);
             }
+            if (reply.Ok && kind == CommandKind.PanTiltSet)
+            {
+                PublishState();
+            }
         }
     }
 
@@ -273,7 +277,13 @@ public sealed class MqttBridge : BackgroundService, IBrokerStatus, ISnapshotPubl
             _ => ContractCameraState.Stopped,
         }, Math.Round(h.Fps, 2), h.Targets.Count, h.SourceReason)).ToList();
         var version = typeof(MqttBridge).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
-        var message = new StateMessage(version, _state.Model, _state.Provider, Math.Round(_state.UptimeSeconds, 1), DateTimeOffset.UtcNow, cameras);
+        HeadStatus? head = null;
+        if (_state.PanTilt is PanTiltFollower follower)
+        {
+            var status = follower.Controller.Status;
+            head = new HeadStatus(status.State.ToString().ToLowerInvariant(), status.Enabled, Math.Round(status.PanDeg, 2), Math.Round(status.TiltDeg, 2));
+        }
+        var message = new StateMessage(version, _state.Model, _state.Provider, Math.Round(_state.UptimeSeconds, 1), DateTimeOffset.UtcNow, cameras, head);
         _client.TryEnqueue(_topics.State, ContractJson.Serialize(message), MqttQos.AtLeastOnce, retain: true);
     }
 

@@ -119,6 +119,7 @@ public static class WebEndpoints
         app.MapPost("/api/cameras/{camera}/target/set", (string camera, HttpContext context) => Route(router, camera, CommandKind.TargetSet, context));
         app.MapPost("/api/cameras/{camera}/target/clear", (string camera, HttpContext context) => Route(router, camera, CommandKind.TargetClear, context));
         app.MapPost("/api/config/set", (HttpContext context) => Route(router, null, CommandKind.ConfigSet, context));
+        app.MapPost("/api/pantilt/set", (HttpContext context) => Route(router, null, CommandKind.PanTiltSet, context));
     }
 
     private static async Task Route(CommandHandler router, string? camera, CommandKind command, HttpContext context)

@@ -92,6 +92,12 @@ public sealed class RunCommandTests(ITestOutputHelper output)
         {
             Assert.Matches(@"^[a-z_]+(\{[^}]*\})? -?[0-9.eE+\-]+$|^[a-z_]+(\{[^}]*\})? (NaN|\+Inf)$", line);
         }
+        // The head, through the same command handler over HTTP, and its angles in the state.
+        using var nudge = new HttpRequestMessage(HttpMethod.Post, "/api/pantilt/set") { Content = new StringContent("""{"requestId":"p1","action":"nudge","pan":5}""") };
+        nudge.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(nudge, ct)).StatusCode);
+        var state = await http.GetStringAsync($"/api/state?token={token}", ct);
+        Assert.Contains("\"pan\":5", state);
         Assert.Equal(0, open.Stop(TimeSpan.FromSeconds(30)));
     }
 

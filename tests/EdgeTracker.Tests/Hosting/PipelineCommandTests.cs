@@ -188,6 +188,28 @@ public sealed class PipelineCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Pan_tilt_commands_enable_disable_home_and_nudge_the_head_or_are_refused_without_one()
+    {
+        var noHead = await Send(CommandKind.PanTiltSet, null, """{"requestId":"p0","action":"home"}""");
+        Assert.Equal("action", noHead.Error?.Field);
+
+        var options = new EdgeTracker.Control.PanTiltOptions { Enabled = true };
+        using var follower = new PanTiltFollower(new EdgeTracker.Control.PanTiltController(options, EdgeTracker.Control.Heads.PanTiltHead.Create(options), enable: true));
+        _state.PanTilt = follower;
+        Assert.True((await Send(CommandKind.PanTiltSet, null, """{"requestId":"p1","action":"nudge","pan":5,"tilt":-2.5}""")).Ok);
+        Assert.Equal((5.0, -2.5), (follower.PanDegrees, follower.TiltDegrees));
+        Assert.True((await Send(CommandKind.PanTiltSet, null, """{"requestId":"p2","action":"disable"}""")).Ok);
+        Assert.False(follower.Controller.Status.Enabled);
+        Assert.True((await Send(CommandKind.PanTiltSet, null, """{"requestId":"p3","action":"home"}""")).Ok);
+        Assert.Equal((0.0, 0.0), (follower.PanDegrees, follower.TiltDegrees));
+        Assert.True((await Send(CommandKind.PanTiltSet, null, """{"requestId":"p4","action":"enable"}""")).Ok);
+        Assert.True(follower.Controller.Status.Enabled);
+        var bad = await Send(CommandKind.PanTiltSet, null, """{"requestId":"p5","action":"nudge","pan":500}""");
+        Assert.Equal("pan", bad.Error?.Field);
+        Assert.Equal((0.0, 0.0), (follower.PanDegrees, follower.TiltDegrees));
+    }
+
+    [Fact]
     public void Source_events_become_camera_events_and_health()
     {
         EmitAndWait(2);

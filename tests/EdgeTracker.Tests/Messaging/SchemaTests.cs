@@ -38,7 +38,7 @@ public sealed class SchemaTests
     [Fact]
     public void Every_payload_has_a_schema()
     {
-        Assert.Equal(["config", "config-set", "events", "reply", "snapshot-get", "state", "target-clear", "target-set", "targets", "tracks"],
+        Assert.Equal(["config", "config-set", "events", "pantilt-set", "reply", "snapshot-get", "state", "target-clear", "target-set", "targets", "tracks"],
             SchemaNames().Select(row => row.Data).Order(StringComparer.Ordinal));
     }
 
@@ -89,6 +89,8 @@ public sealed class SchemaTests
         foreach (var state in Enum.GetValues<CameraState>())
         {
             AssertValid("state", ContractJson.Serialize(new StateMessage("0.1.0", "nanotrack-v3", "cpu", 12.5, T, [new CameraStatus("cam0", state, 29.9, 1, "ok")])));
+            AssertValid("state", ContractJson.Serialize(new StateMessage("0.1.0", "nanotrack-v3", "cpu", 12.5, T, [new CameraStatus("cam0", state, 29.9, 1, "ok")],
+                new HeadStatus("tracking", true, 4.2, -1.5))));
         }
         AssertValid("targets", ContractJson.Serialize(new TargetsMessage("cam0", T, [new TargetSummary("t1", TrackState.Uncertain, "car")])));
         AssertValid("config", ContractJson.Serialize(new ConfigMessage(T, new RuntimeSettings(10, 0, 85, true))));
@@ -104,6 +106,7 @@ public sealed class SchemaTests
         { "target-clear", CommandKind.TargetClear },
         { "snapshot-get", CommandKind.SnapshotGet },
         { "config-set", CommandKind.ConfigSet },
+        { "pantilt-set", CommandKind.PanTiltSet },
     };
 
     [Theory]
@@ -131,6 +134,11 @@ public sealed class SchemaTests
     [InlineData("config-set", CommandKind.ConfigSet, """{"requestId":"c","settings":{"model":"x"}}""")]
     [InlineData("config-set", CommandKind.ConfigSet, """{"requestId":"c","settings":{"snapshotQuality":0}}""")]
     [InlineData("config-set", CommandKind.ConfigSet, """{"requestId":"c","settings":{"panTiltEnabled":"yes"}}""")]
+    [InlineData("pantilt-set", CommandKind.PanTiltSet, """{"requestId":"p","action":"spin"}""")]
+    [InlineData("pantilt-set", CommandKind.PanTiltSet, """{"requestId":"p","action":"nudge"}""")]
+    [InlineData("pantilt-set", CommandKind.PanTiltSet, """{"requestId":"p","action":"home","pan":3}""")]
+    [InlineData("pantilt-set", CommandKind.PanTiltSet, """{"requestId":"p","action":"nudge","tilt":400}""")]
+    [InlineData("pantilt-set", CommandKind.PanTiltSet, """{"requestId":"p"}""")]
     public void Schema_and_parser_both_refuse_invalid_commands(string schema, CommandKind kind, string json)
     {
         Assert.NotEmpty(new JsonSchemaSubset(Load(schema)).Validate(JsonNode.Parse(json)));

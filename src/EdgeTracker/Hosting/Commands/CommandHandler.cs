@@ -121,6 +121,9 @@ public sealed class CommandHandler
             case ConfigSetRequest config:
                 reply = ApplyConfig(config);
                 break;
+            case PanTiltRequest panTilt:
+                reply = ApplyPanTilt(panTilt);
+                break;
             default:
                 reply = Reply.Failure(request.RequestId, "$", $"unsupported command {request.GetType().Name}");
                 break;
@@ -146,6 +149,39 @@ public sealed class CommandHandler
         }
         Settings.RaiseChanged();
         return Reply.Success(config.RequestId);
+    }
+
+    private Reply ApplyPanTilt(PanTiltRequest request)
+    {
+        if (_state.PanTilt is not PanTiltFollower follower)
+        {
+            return Reply.Failure(request.RequestId, "action", "this device has no pan-tilt head (PanTilt:Enabled is false)");
+        }
+        var controller = follower.Controller;
+        switch (request.Action)
+        {
+            case PanTiltAction.Enable:
+                controller.Enable();
+                break;
+            case PanTiltAction.Disable:
+                controller.Disable();
+                break;
+            case PanTiltAction.Home:
+                controller.Home();
+                break;
+            case PanTiltAction.Nudge:
+                try
+                {
+                    controller.Nudge(request.Pan, request.Tilt);
+                }
+                catch (ArgumentOutOfRangeException e)
+                {
+                    return Reply.Failure(request.RequestId, e.ParamName == "tiltDeg" ? "tilt" : "pan", e.Message);
+                }
+                break;
+        }
+        Settings.RaiseChanged();
+        return Reply.Success(request.RequestId);
     }
 
     private static Reply ToReply(CommandReply r) =>

@@ -58,6 +58,7 @@ public static class CommandParser
                 CommandKind.TargetClear => ParseTargetClear(root, requestId, camera!),
                 CommandKind.SnapshotGet => new SnapshotGetRequest(requestId, camera!),
                 CommandKind.ConfigSet => ParseConfigSet(root, requestId),
+                CommandKind.PanTiltSet => ParsePanTilt(root, requestId),
                 _ => new CommandError(requestId, "$", $"unknown command {kind}"),
             };
         }
@@ -165,6 +166,35 @@ public static class CommandParser
         }
         if (count == 0) return new CommandError(requestId, "settings", "must name at least one setting");
         return new ConfigSetRequest(requestId, new RuntimeSettings(rate, interval, quality, panTilt));
+    }
+
+    private static CommandParseResult ParsePanTilt(JsonElement root, string requestId)
+    {
+        if (!root.TryGetProperty("action", out var actionElement) || actionElement.ValueKind == JsonValueKind.Null)
+            return new CommandError(requestId, "action", "is required (enable, disable, home or nudge)");
+        var action = actionElement.ValueKind == JsonValueKind.String
+            ? actionElement.GetString() switch
+            {
+                "enable" => PanTiltAction.Enable,
+                "disable" => PanTiltAction.Disable,
+                "home" => PanTiltAction.Home,
+                "nudge" => PanTiltAction.Nudge,
+                _ => (PanTiltAction)(-1),
+            }
+            : (PanTiltAction)(-1);
+        if ((int)action == -1) return new CommandError(requestId, "action", "must be \"enable\", \"disable\", \"home\" or \"nudge\"");
+        Span<double> angles = stackalloc double[2];
+        ReadOnlySpan<string> names = ["pan", "tilt"];
+        var given = 0;
+        for (var i = 0; i < 2; i++)
+        {
+            if (!root.TryGetProperty(names[i], out var v) || v.ValueKind == JsonValueKind.Null) continue;
+            if (action != PanTiltAction.Nudge) return new CommandError(requestId, names[i], "is only given with action \"nudge\"");
+            if (!TryNumber(v, -180, 180, out angles[i])) return new CommandError(requestId, names[i], "must be a number of degrees from -180 to 180");
+            given++;
+        }
+        if (action == PanTiltAction.Nudge && given == 0) return new CommandError(requestId, "pan", "nudge needs pan or tilt (degrees)");
+        return new PanTiltRequest(requestId, action, angles[0], angles[1]);
     }
 
     private static bool TryNumber(JsonElement value, double min, double max, out double result)

@@ -82,14 +82,22 @@ public sealed record EventMessage(
 /// <summary>One camera in <see cref="StateMessage"/>.</summary>
 public sealed record CameraStatus(string Name, CameraState State, double Fps, int Targets, string? Message = null);
 
-/// <summary><c>state</c> (retained): what the device is and does.</summary>
+/// <summary><c>state</c> (retained): what the device is and does; <c>panTilt</c> only when a head is configured.</summary>
 public sealed record StateMessage(
     string Version,
     string Model,
     string ExecutionProvider,
     double UptimeSeconds,
     [property: JsonConverter(typeof(UtcMillisecondsConverter))] DateTimeOffset Time,
-    IReadOnlyList<CameraStatus> Cameras);
+    IReadOnlyList<CameraStatus> Cameras,
+    HeadStatus? PanTilt = null);
+
+/// <summary>The pan-tilt head in <see cref="StateMessage"/>: the controller's state and the commanded angles.</summary>
+/// <param name="State">disabled, idle, tracking, holding, returning or parked.</param>
+/// <param name="Enabled">Whether it follows the target.</param>
+/// <param name="PanDeg">Commanded pan, degrees (positive: right).</param>
+/// <param name="TiltDeg">Commanded tilt, degrees (positive: up).</param>
+public sealed record HeadStatus(string State, bool Enabled, double PanDeg, double TiltDeg);
 
 /// <summary>One current target in <see cref="TargetsMessage"/>.</summary>
 public sealed record TargetSummary(string Id, TrackState State, string? Label = null);

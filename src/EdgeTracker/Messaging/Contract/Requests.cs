@@ -65,3 +65,26 @@ public readonly record struct CommandParseResult(CommandRequest? Request, Comman
     public static implicit operator CommandParseResult(CommandRequest request) => new(request, null);
     public static implicit operator CommandParseResult(CommandError error) => new(null, error);
 }
+
+/// <summary>What a <c>pantilt/set</c> command asks of the pan-tilt head.</summary>
+public enum PanTiltAction
+{
+    /// <summary>Follow the target automatically.</summary>
+    Enable,
+
+    /// <summary>Stop following; the head stays where it is.</summary>
+    Disable,
+
+    /// <summary>Point the head home now.</summary>
+    Home,
+
+    /// <summary>Turn the head by <see cref="PanTiltRequest.Pan"/> and <see cref="PanTiltRequest.Tilt"/> degrees.</summary>
+    Nudge,
+}
+
+/// <summary><c>pantilt/set</c>: enable, disable, home or nudge the device's pan-tilt head.</summary>
+/// <param name="RequestId">The caller's id, echoed in the reply.</param>
+/// <param name="Action">What to do.</param>
+/// <param name="Pan">For <see cref="PanTiltAction.Nudge"/>: degrees to the right (negative: left); otherwise 0.</param>
+/// <param name="Tilt">For <see cref="PanTiltAction.Nudge"/>: degrees up (negative: down); otherwise 0.</param>
+public sealed record PanTiltRequest(string RequestId, PanTiltAction Action, double Pan, double Tilt) : CommandRequest(RequestId);

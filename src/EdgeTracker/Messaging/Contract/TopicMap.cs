@@ -14,6 +14,9 @@ public enum CommandKind
 
     /// <summary><c>config/set</c>: change runtime settings that are safe to change remotely.</summary>
     ConfigSet,
+
+    /// <summary><c>pantilt/set</c>: enable, disable, home or nudge the pan-tilt head.</summary>
+    PanTiltSet,
 }
 
 /// <summary>
@@ -51,7 +54,8 @@ public sealed class TopicMap
         Reply = Root + "/reply";
         Config = Root + "/config";
         ConfigSet = Root + "/config/set";
-        CommandFilters = [Root + "/+/target/set", Root + "/+/target/clear", Root + "/+/snapshot/get", ConfigSet];
+        PanTiltSet = Root + "/pantilt/set";
+        CommandFilters = [Root + "/+/target/set", Root + "/+/target/clear", Root + "/+/snapshot/get", ConfigSet, PanTiltSet];
     }
 
     public string Prefix { get; }
@@ -74,6 +78,9 @@ public sealed class TopicMap
 
     /// <summary>The config/set command.</summary>
     public string ConfigSet { get; }
+
+    /// <summary>The pantilt/set command (device-wide: the head belongs to the device).</summary>
+    public string PanTiltSet { get; }
 
     /// <summary>The subscription filters that cover every command (QoS 1).</summary>
     public IReadOnlyList<string> CommandFilters { get; }
@@ -102,6 +109,11 @@ public sealed class TopicMap
         if (topic == ConfigSet)
         {
             kind = CommandKind.ConfigSet;
+            return true;
+        }
+        if (topic == PanTiltSet)
+        {
+            kind = CommandKind.PanTiltSet;
             return true;
         }
         if (!topic.StartsWith(Root, StringComparison.Ordinal) || topic.Length <= Root.Length + 1 || topic[Root.Length] != '/')
