@@ -18,7 +18,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         using var broker = new Broker();
         using var watcher = new Watcher(broker.Port, "edgetracker/web/#");
         using var daemon = new DaemonProcess("--Device:Id=web", $"--Mqtt:Port={broker.Port}", "--Cameras:0:Name=cam0", "--Cameras:0:Source=test://ball",
-            "--Tracking:Model=nanotrack-v3", "--Inference:Providers=cpu");
+            "--Tracking:Model=nanotrack-v3", "--Inference:Providers=cpu", "--PanTilt:Enabled=true");
         try
         {
             await daemon.WaitHealthAsync((status, _) => status == 200, Long);
@@ -109,6 +109,15 @@ public sealed class DashboardTests(ITestOutputHelper output)
             }
             watcher.WaitFor("/web/cam0/events", e => e.GetProperty("type").GetString() == "target_cleared" && e.GetProperty("target").GetString() == id, Long);
             await page.Locator("#targets").GetByText("none").WaitForAsync();
+
+            // The pan-tilt buttons go through the same command handler: stopped (so it no longer follows or returns
+            // on its own) and sent home, a nudge right moves the (virtual) head to 5°.
+            await page.Locator("#pantiltButtons button[data-action=disable]").ClickAsync();
+            await page.Locator("#pantilt").GetByText("disabled").WaitForAsync();
+            await page.Locator("#pantiltButtons button[data-action=home]").ClickAsync();
+            await page.Locator("#pantilt").GetByText("pan 0.0°").WaitForAsync();
+            await page.Locator("#pantiltButtons button[aria-label=right]").ClickAsync();
+            await page.Locator("#pantilt").GetByText("pan 5.0°").WaitForAsync();
 
             // A snapshot asked for over MQTT arrives as a JPEG on the snapshot topic.
             var snapshot = broker.ReceiveOneAsync("edgetracker/web/cam0/snapshot", TimeSpan.FromSeconds(60));
