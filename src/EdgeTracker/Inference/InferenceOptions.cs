@@ -24,9 +24,6 @@ public sealed record InferenceOptions
     /// <summary>Graph optimisation level (default all).</summary>
     public GraphOptimization GraphOptimization { get; init; } = GraphOptimization.All;
 
-    /// <summary>When set, ORT writes each optimised model into this folder (<c>&lt;model&gt;.optimized.onnx</c>) for inspection or reuse.</summary>
-    public string? OptimizedModelFolder { get; init; }
-
     /// <summary>Execution providers to try, in order: <c>tensorrt</c>, <c>cuda</c>, <c>cpu</c> (default all three in that order).</summary>
     public IReadOnlyList<string> Providers { get; init; } = ["tensorrt", "cuda", "cpu"];
 

@@ -54,6 +54,23 @@ public sealed class OrtBindingTests
     }
 
     [Fact]
+    public void The_optimised_model_is_written_where_asked()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"et-optimised-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using var options = OrtSessionOptions.Create(Cpu, optimizedModelPath: path);
+            using var session = InferenceSession.FromBytes(AddGraph([1f, 2f]), options, "add.onnx");
+            Assert.True(File.Exists(path));
+            Assert.Equal("a", OnnxModels.Read(File.ReadAllBytes(path)).Graph.Input.Single().Name);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Loading_bytes_that_are_not_a_model_fails_with_ORTs_message_and_the_model_name()
     {
         using var options = OrtSessionOptions.Create(Cpu);
