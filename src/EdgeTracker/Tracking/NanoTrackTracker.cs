@@ -158,7 +158,7 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         var context = _manifest.HyperParameters.ContextAmount;
         var wz = _w + context * (_w + _h);
         var hz = _h + context * (_w + _h);
-        var sz = (int)MathF.Round(MathF.Sqrt(wz * hz), MidpointRounding.ToEven);
+        var sz = Math.Max(1, (int)MathF.Round(MathF.Sqrt(wz * hz), MidpointRounding.ToEven)); // Python's round: half to even
         _sampler.Sample(frame, _cx, _cy, sz, _manifest.TemplateSize, _pad, _rgb, _manifest.Normalization, _templateInput.Span);
         _runTemplate.Run();
         _templateFeatures.Span.CopyTo(_initialTemplate);
@@ -209,7 +209,7 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         var hz = _h + hp.ContextAmount * (_w + _h);
         var szTemplate = MathF.Sqrt(wz * hz);
         var scaleZ = _manifest.TemplateSize / szTemplate / searchScale;
-        var sx = (int)MathF.Round(szTemplate * _manifest.SearchSize / _manifest.TemplateSize * searchScale, MidpointRounding.ToEven);
+        var sx = Math.Max(1, (int)MathF.Round(szTemplate * _manifest.SearchSize / _manifest.TemplateSize * searchScale, MidpointRounding.ToEven));
         _sampler.Sample(frame, _cx, _cy, sx, _manifest.SearchSize, _pad, _rgb, _manifest.Normalization, _searchInput.Span);
         var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         _runSearch.Run();
