@@ -15,6 +15,12 @@ public enum GraphOptimization
 /// </summary>
 public sealed record InferenceOptions
 {
+    /// <summary>
+    /// The ONNX Runtime library to load (<c>Inference:OnnxRuntimePath</c>), e.g. a Jetson build with TensorRT; null =
+    /// the search order of <see cref="OrtLibrary"/>. Only the first load in a process decides.
+    /// </summary>
+    public string? OnnxRuntimePath { get; init; }
+
     /// <summary>Threads ORT may use inside one operator (default 1).</summary>
     public int IntraOpThreads { get; init; } = 1;
 

@@ -54,6 +54,16 @@ public sealed class OrtBindingTests
     }
 
     [Fact]
+    public void A_configured_library_path_cannot_switch_the_library_once_loaded()
+    {
+        using (OrtSessionOptions.Create(Cpu)) { }
+        using (OrtSessionOptions.Create(Cpu with { OnnxRuntimePath = OrtLibrary.LoadedFrom })) { } // the same one: fine
+        var e = Assert.Throws<OrtException>(() => OrtSessionOptions.Create(Cpu with { OnnxRuntimePath = "/opt/other/libonnxruntime.so.1" }));
+        Assert.Contains("/opt/other/libonnxruntime.so.1", e.Message);
+        Assert.Contains("already loaded", e.Message);
+    }
+
+    [Fact]
     public void The_optimised_model_is_written_where_asked()
     {
         var path = Path.Combine(Path.GetTempPath(), $"et-optimised-{Guid.NewGuid():N}.onnx");
