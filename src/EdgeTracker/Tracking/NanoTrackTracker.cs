@@ -15,7 +15,7 @@ namespace EdgeTracker.Tracking;
 /// input shape rewritten to 127×127 in memory (<see cref="OnnxModels.SetInputShape"/>), the file is never changed.
 /// The template features are the head's first input tensor itself, so nothing is copied per frame.
 /// </remarks>
-public sealed class NanoTrackTracker : ISingleObjectTracker
+public sealed class NanoTrackTracker : ISingleObjectTracker, ITrackerTimings
 {
     private readonly ModelManifest _manifest;
     private readonly ConfidenceOptions _confidenceOptions;
@@ -294,9 +294,3 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
     }
 }
 
-/// <summary>Stopwatch ticks spent in one tracker step's stages.</summary>
-public readonly record struct StageTimes(long Crop, long Backbone, long Head, long PostProcess)
-{
-    /// <summary>The whole step.</summary>
-    public long Total => Crop + Backbone + Head + PostProcess;
-}
