@@ -181,6 +181,33 @@ public sealed class MqttClientFaultTests
     }
 
     [Fact]
+    public async Task Reconnect_delays_grow_exponentially_with_jitter_up_to_the_maximum()
+    {
+        var closedPort = ((Func<int>)(() => { using var l = new TcpListener(IPAddress.Loopback, 0); l.Start(); return ((IPEndPoint)l.LocalEndpoint).Port; }))();
+        await using var client = new MqttClient(Options(closedPort) with
+        {
+            ReconnectMinDelay = TimeSpan.FromMilliseconds(20), ReconnectMaxDelay = TimeSpan.FromMilliseconds(160), ReconnectJitter = 0.5,
+        });
+        var delays = Channel.CreateUnbounded<MqttReconnectingEventArgs>();
+        client.Reconnecting += (_, e) => delays.Writer.TryWrite(e);
+        client.Start();
+        var seen = new List<MqttReconnectingEventArgs>();
+        for (var i = 0; i < 7; i++)
+        {
+            seen.Add(await delays.Reader.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Long, TestContext.Current.CancellationToken));
+        }
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7], seen.Select(e => e.Attempt));
+        Assert.All(seen, e => Assert.IsType<MqttConnectException>(e.LastError));
+        Assert.Contains("cannot reach the MQTT broker", seen[0].LastError!.Message);
+        for (var i = 0; i < seen.Count; i++)
+        {
+            // retry n: base = min(max, min * 2^(n-1)); delay in [base * (1 - jitter), base]
+            var baseMs = Math.Min(160, 20 * Math.Pow(2, i));
+            Assert.InRange(seen[i].Delay.TotalMilliseconds, baseMs * 0.5 - 0.001, baseMs + 0.001);
+        }
+    }
+
+    [Fact]
     public void Options_are_validated_with_the_offending_setting_named()
     {
         var error = Assert.Throws<ArgumentException>(() => new MqttClient(Options(70000)));

@@ -332,7 +332,8 @@ public sealed class MqttClient : IAsyncDisposable
 
     private async Task SuperviseAsync(Session? session)
     {
-        var attempt = 0;
+        var retry = 0; // retries since the last successful connection
+        var firstAttempt = session is null;
         var everConnected = false;
         Exception? lastError = null;
         var token = _lifetime.Token;
@@ -340,11 +341,11 @@ public sealed class MqttClient : IAsyncDisposable
         {
             if (session is null)
             {
-                if (attempt > 0 || everConnected)
+                if (!firstAttempt)
                 {
-                    var delay = BackoffDelay(attempt);
-                    attempt++;
-                    Raise(Reconnecting, new MqttReconnectingEventArgs(attempt, delay, lastError));
+                    retry++;
+                    var delay = BackoffDelay(retry - 1);
+                    Raise(Reconnecting, new MqttReconnectingEventArgs(retry, delay, lastError));
                     try
                     {
                         await Task.Delay(delay, token).ConfigureAwait(false);
@@ -354,10 +355,7 @@ public sealed class MqttClient : IAsyncDisposable
                         break;
                     }
                 }
-                else
-                {
-                    attempt++;
-                }
+                firstAttempt = false;
                 try
                 {
                     session = await EstablishAsync(token).ConfigureAwait(false);
@@ -369,12 +367,13 @@ public sealed class MqttClient : IAsyncDisposable
                 catch (Exception e)
                 {
                     lastError = e;
-                    _logger.LogWarning("MQTT connection attempt {Attempt} to {Host}:{Port} failed: {Error}", attempt, _options.Host, _options.Port, e.Message);
+                    _logger.LogWarning("MQTT connection to {Host}:{Port} failed (retry {Retry}): {Error}", _options.Host, _options.Port, retry, e.Message);
                     continue;
                 }
             }
 
-            attempt = 0;
+            retry = 0;
+            firstAttempt = false;
             lastError = null;
             if (everConnected)
             {
@@ -402,6 +401,7 @@ public sealed class MqttClient : IAsyncDisposable
         }
     }
 
+    /// <summary>min × 2^<paramref name="attempt"/> capped at max, minus up to <c>jitter</c> of itself at random.</summary>
     private TimeSpan BackoffDelay(int attempt)
     {
         var min = _options.ReconnectMinDelay.TotalMilliseconds;
