@@ -208,6 +208,15 @@ public sealed class MqttClientFaultTests
     }
 
     [Fact]
+    public async Task A_missing_TLS_file_is_named_before_any_connection_is_tried()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-ca-" + Guid.NewGuid().ToString("N") + ".crt");
+        await using var client = new MqttClient(Options(1) with { Tls = new MqttTlsOptions { CaFile = missing } });
+        var error = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith($"TLS CA file '{missing}' cannot be loaded:", error.Message);
+    }
+
+    [Fact]
     public void Options_are_validated_with_the_offending_setting_named()
     {
         var error = Assert.Throws<ArgumentException>(() => new MqttClient(Options(70000)));
