@@ -177,6 +177,10 @@ public sealed class MqttClientFaultTests
         await using var client = new MqttClient(Options(1) with { MaxPacketSize = 1024 });
         Assert.Throws<ArgumentOutOfRangeException>(() => client.TryEnqueue("t", [1], (MqttQos)2));
         Assert.Throws<ArgumentException>(() => client.TryEnqueue("t", new byte[1025], MqttQos.AtMostOnce));
+        Assert.Contains("contains a wildcard", Assert.Throws<ArgumentException>(() => client.TryEnqueue("a/#", [1], MqttQos.AtLeastOnce)).Message);
+        Assert.Contains("is empty", Assert.Throws<ArgumentException>(() => client.TryEnqueue("", [1], MqttQos.AtLeastOnce)).Message);
+        Assert.Contains("longer than 65535", Assert.Throws<ArgumentException>(() => client.TryEnqueue(new string('é', 40_000), [1], MqttQos.AtLeastOnce)).Message);
+        Assert.Equal(0, client.GetCounters().ReliableQueueDepth);
         await Assert.ThrowsAsync<ArgumentException>(() => client.PublishAsync("a/+", new byte[1], cancellationToken: TestContext.Current.CancellationToken));
     }
 

@@ -90,7 +90,9 @@ public sealed class MqttClient : IAsyncDisposable
     /// from then on the client keeps the connection up by itself.
     /// </summary>
     /// <exception cref="MqttConnectException">The broker is unreachable, TLS failed, or the broker refused us
-    /// (wrong credentials, …); the message says which. The client can then be disposed or <see cref="Start"/>ed.</exception>
+    /// (wrong credentials, …); the message says which. The client can then be disposed or <see cref="Start"/>ed.
+    /// If the connection is accepted but drops while the subscriptions are restored, this throws too, but the
+    /// client is started and keeps reconnecting in the background; dispose it to stop.</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
@@ -128,15 +130,16 @@ public sealed class MqttClient : IAsyncDisposable
     /// QoS 1: false when the reliable queue is full (counted) — queued QoS 1 messages are never dropped.
     /// Works while disconnected: messages wait for the next connection.
     /// </summary>
-    /// <param name="topic">A topic name without wildcards; not checked here (the frame loop passes cached,
-    /// known-good topics); an invalid one makes the broker close the connection.</param>
+    /// <param name="topic">A topic name: non-empty, no wildcards, no U+0000, at most 65,535 UTF-8 bytes (checked
+    /// without allocating — a bad topic queued as QoS 1 would otherwise poison every future connection).</param>
     /// <param name="payload">The bytes to send; copied, so the caller may reuse its buffer at once.</param>
     /// <param name="qos">QoS 0 for droppable high-rate data, QoS 1 for events that must arrive.</param>
     /// <param name="retain">Ask the broker to keep the message as the topic's current value.</param>
-    /// <exception cref="ArgumentException">A programming error: QoS other than 0 or 1, or a payload larger than
-    /// <see cref="MqttClientOptions.MaxPacketSize"/>.</exception>
+    /// <exception cref="ArgumentException">A programming error: an invalid topic, QoS other than 0 or 1, or a payload
+    /// larger than <see cref="MqttClientOptions.MaxPacketSize"/>.</exception>
     public bool TryEnqueue(string topic, ReadOnlySpan<byte> payload, MqttQos qos, bool retain = false)
     {
+        CheckTopic(topic);
         CheckPublishable(payload.Length, qos);
         if (_state == MqttConnectionState.Disposed)
         {
@@ -158,10 +161,7 @@ public sealed class MqttClient : IAsyncDisposable
         bool retain = false, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
-        if (!MqttTopic.IsValidTopicName(topic, out var reason))
-        {
-            throw new ArgumentException($"MQTT topic '{topic}' {reason}.", nameof(topic));
-        }
+        CheckTopic(topic);
         CheckPublishable(payload.Length, qos);
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_queue.TryEnqueue(topic, payload.Span, qos, retain, completion))
@@ -302,6 +302,15 @@ public sealed class MqttClient : IAsyncDisposable
     /// the client then reconnects as after any loss. For tests and fault drills.</summary>
     internal void AbortConnection() => _session?.Channel.Abort();
 
+    private static void CheckTopic(string topic)
+    {
+        if (!MqttTopic.IsValidTopicName(topic, out var reason)
+            || (topic.Length > MqttLimits.MaxStringBytes / 3 && Encoding.UTF8.GetByteCount(topic) > MqttLimits.MaxStringBytes))
+        {
+            throw new ArgumentException($"MQTT topic '{(topic.Length > 80 ? topic[..80] + "…" : topic)}' {reason ?? "is longer than 65535 UTF-8 bytes"}.", nameof(topic));
+        }
+    }
+
     private void CheckPublishable(int payloadLength, MqttQos qos)
     {
         if (qos is not (MqttQos.AtMostOnce or MqttQos.AtLeastOnce))
@@ -381,7 +390,14 @@ public sealed class MqttClient : IAsyncDisposable
             }
             var (reason, error) = await RunSessionAsync(session, everConnected).ConfigureAwait(false);
             everConnected = true;
-            await session.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _logger.LogDebug("MQTT connection cleanup failed: {Error}", e.Message);
+            }
             _session = null;
             session = null;
             if (_state != MqttConnectionState.Disposed)
@@ -523,8 +539,9 @@ public sealed class MqttClient : IAsyncDisposable
             await session.Completion.ConfigureAwait(false);
             await Task.WhenAll(send.ContinueWith(_ => { }, TaskScheduler.Default)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or MqttConnectException or ObjectDisposedException)
+        catch (Exception e)
         {
+            // Whatever went wrong, this connection ends and the supervisor carries on: nothing escapes a session.
             session.Fail(e is OperationCanceledException ? "the subscription was not acknowledged in time" : e.Message, e);
         }
         lock (_subscriptionsLock)
