@@ -131,6 +131,13 @@ public sealed class MqttClientFaultTests
         Assert.Equal(2, counters.Dropped);
         Assert.Equal(2, counters.ReliableQueueDepth);
         Assert.Equal(1, counters.ReliableRefused);
+        Assert.Equal(MqttConnectionState.Disconnected, client.State);
+
+        await client.DisposeAsync();
+        Assert.Equal(MqttConnectionState.Disposed, client.State);
+        Assert.False(client.TryEnqueue("t/tracks", [9], MqttQos.AtMostOnce));
+        Assert.Equal(0, client.GetCounters().QueueDepth);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.ConnectAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]

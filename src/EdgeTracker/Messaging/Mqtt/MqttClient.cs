@@ -44,7 +44,8 @@ public sealed class MqttClient : IAsyncDisposable
     private Task? _dispatcher;
     private int _started;
     private int _disconnecting;
-    private volatile MqttConnectionState _state = MqttConnectionState.Disconnected;
+    private volatile MqttConnectionState _state = MqttConnectionState.Disconnected; // of the connection; see State
+    private volatile bool _disposed;
     private long _reconnects;
     private long _messagesSent;
     private long _messagesReceived;
@@ -68,7 +69,7 @@ public sealed class MqttClient : IAsyncDisposable
     public MqttClientOptions Options => _options;
 
     /// <summary>The current connection state.</summary>
-    public MqttConnectionState State => _state;
+    public MqttConnectionState State => _disposed ? MqttConnectionState.Disposed : _state;
 
     /// <summary>A connection is up and subscriptions are restored.</summary>
     public event EventHandler<MqttConnectedEventArgs>? Connected;
@@ -95,7 +96,7 @@ public sealed class MqttClient : IAsyncDisposable
     /// client is started and keeps reconnecting in the background; dispose it to stop.</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (Volatile.Read(ref _started) != 0)
         {
             throw new InvalidOperationException("The client is already started.");
@@ -117,7 +118,7 @@ public sealed class MqttClient : IAsyncDisposable
     /// broker may not be up yet — the queue keeps messages meanwhile. Does nothing if already started.</summary>
     public void Start()
     {
-        ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
             StartBackground(null);
@@ -141,7 +142,7 @@ public sealed class MqttClient : IAsyncDisposable
     {
         CheckTopic(topic);
         CheckPublishable(payload.Length, qos);
-        if (_state == MqttConnectionState.Disposed)
+        if (_disposed)
         {
             return false;
         }
@@ -160,7 +161,7 @@ public sealed class MqttClient : IAsyncDisposable
     public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos = MqttQos.AtLeastOnce,
         bool retain = false, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         CheckTopic(topic);
         CheckPublishable(payload.Length, qos);
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -183,7 +184,7 @@ public sealed class MqttClient : IAsyncDisposable
     public async Task SubscribeAsync(string filter, Func<MqttMessage, ValueTask> handler,
         MqttQos qos = MqttQos.AtLeastOnce, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(handler);
         if (!MqttTopic.IsValidFilter(filter, out var reason))
         {
@@ -254,7 +255,7 @@ public sealed class MqttClient : IAsyncDisposable
         {
             await Task.Delay(10).ConfigureAwait(false);
         }
-        _state = MqttConnectionState.Disposed;
+        _disposed = true;
         var session = _session;
         if (session is not null && session.IsUp)
         {
@@ -400,10 +401,7 @@ public sealed class MqttClient : IAsyncDisposable
             }
             _session = null;
             session = null;
-            if (_state != MqttConnectionState.Disposed)
-            {
-                _state = MqttConnectionState.Disconnected;
-            }
+            _state = MqttConnectionState.Disconnected;
             if (reason != "disposed")
             {
                 _logger.LogWarning("MQTT connection to {Host}:{Port} lost: {Reason}", _options.Host, _options.Port, reason);
@@ -434,6 +432,7 @@ public sealed class MqttClient : IAsyncDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout);
         MqttChannel? channel = null;
+        var established = false;
         try
         {
             channel = await MqttChannel.OpenAsync(_options, timeout.Token).ConfigureAwait(false);
@@ -455,7 +454,8 @@ public sealed class MqttClient : IAsyncDisposable
                     connAck.ReturnCode);
             }
             var session = new Session(channel, connAck.SessionPresent, _lifetime.Token);
-            channel = null;
+            channel = null; // owned by the session now
+            established = true;
             return session;
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
@@ -472,7 +472,7 @@ public sealed class MqttClient : IAsyncDisposable
             {
                 await channel.DisposeAsync().ConfigureAwait(false);
             }
-            if (_state == MqttConnectionState.Connecting)
+            if (!established)
             {
                 _state = MqttConnectionState.Disconnected;
             }
@@ -497,6 +497,7 @@ public sealed class MqttClient : IAsyncDisposable
     private async Task<(string Reason, Exception? Error)> RunSessionAsync(Session session, bool isReconnect)
     {
         _session = session;
+        _state = MqttConnectionState.Connecting; // until the subscriptions are restored
         var receive = Task.Run(() => ReceiveLoopAsync(session));
         var keepAlive = Task.Run(() => KeepAliveLoopAsync(session));
         try
@@ -527,10 +528,7 @@ public sealed class MqttClient : IAsyncDisposable
                     }
                 }
             }
-            if (_state != MqttConnectionState.Disposed)
-            {
-                _state = MqttConnectionState.Connected;
-            }
+            _state = MqttConnectionState.Connected;
             _logger.LogInformation("MQTT connected to {Host}:{Port} as '{ClientId}' (session present: {SessionPresent})",
                 _options.Host, _options.Port, _options.ClientId, session.SessionPresent);
             _firstConnection.TrySetResult(null);
