@@ -37,7 +37,7 @@ public sealed partial class MosquittoBroker : IAsyncDisposable
     /// <summary>Creates the folder and config and starts the broker. <paramref name="extraConfig"/> is appended to
     /// the listener section (e.g. TLS or password settings); <c>{dir}</c> in it stands for the broker's folder, where
     /// <paramref name="prepare"/> may write files first.</summary>
-    public static async Task<MosquittoBroker> StartAsync(string extraConfig = "", bool allowAnonymous = true, Func<string, Task>? prepare = null)
+    public static async Task<MosquittoBroker> StartAsync(string extraConfig = "", bool allowAnonymous = true, Func<string, Task>? prepare = null, int? port = null)
     {
         if (!File.Exists(Executable))
         {
@@ -50,7 +50,7 @@ public sealed partial class MosquittoBroker : IAsyncDisposable
             await prepare(directory);
         }
         extraConfig = extraConfig.Replace("{dir}", directory, StringComparison.Ordinal);
-        var broker = new MosquittoBroker(directory, FreePort());
+        var broker = new MosquittoBroker(directory, port ?? FreePort());
         var user = Environment.UserName == "root" ? "user root\n" : "";
         File.WriteAllText(broker.ConfigPath, $"""
             {user}persistence true

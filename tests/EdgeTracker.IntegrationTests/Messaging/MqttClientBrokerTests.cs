@@ -268,4 +268,35 @@ public sealed class MqttClientBrokerTests
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"aborted with {inFlightAtAbort} in flight; {received.Messages.Count - count} duplicate(s) delivered (at least once), none lost, order kept");
     }
+
+    [Fact]
+    public async Task A_client_started_before_its_broker_connects_when_it_appears_and_delivers_what_was_queued()
+    {
+        var port = MosquittoBroker.FreePort();
+        var options = new MqttClientOptions
+        {
+            Host = "127.0.0.1", Port = port, ClientId = "early-bird", ConnectTimeout = TimeSpan.FromSeconds(20),
+            ReconnectMinDelay = TimeSpan.FromMilliseconds(100), ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
+        };
+        await using var device = new MqttClient(options);
+        var events = new ClientEvents(device);
+        var reconnecting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        device.Reconnecting += (_, _) => reconnecting.TrySetResult();
+        device.Start();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(device.TryEnqueue("early/events", [(byte)i], MqttQos.AtLeastOnce));
+        }
+        await Wait.ForAsync(reconnecting.Task, "a failed first attempt (no broker yet)");
+        Assert.NotEqual(MqttConnectionState.Connected, device.State);
+
+        await using var broker = await MosquittoBroker.StartAsync(port: port);
+        // Delivery is proven by the broker's PUBACKs (MessagesSent counts acknowledged QoS 1 messages).
+        Assert.False((await events.NextConnectedAsync()).IsReconnect);
+        await Wait.ForAsync(Task.Run(async () =>
+        {
+            while (device.GetCounters().ReliableQueueDepth > 0) await Task.Delay(20, TestContext.Current.CancellationToken);
+        }, TestContext.Current.CancellationToken), "the queued events to be acknowledged");
+        Assert.Equal(3, device.GetCounters().MessagesSent);
+    }
 }

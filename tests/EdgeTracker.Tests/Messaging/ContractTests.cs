@@ -195,4 +195,21 @@ public sealed class ContractTests
         Assert.Contains("cannot be an MQTT topic level", error.Message);
         Assert.Throws<ArgumentException>(() => new TopicMap("dev1").Camera(id));
     }
+
+    [Fact]
+    public void A_repeated_request_gets_the_first_reply_and_the_memory_is_bounded()
+    {
+        var recent = new RecentReplies(capacity: 2);
+        recent.Remember(Reply.Success("r1", "t1", 5));
+        recent.Remember(Reply.Failure(null, "requestId", "is required"));
+        Assert.True(recent.TryGet("r1", out var first));
+        Assert.Equal(Reply.Success("r1", "t1", 5), first);
+        recent.Remember(Reply.Success("r1", "t9"));
+        Assert.True(recent.TryGet("r1", out first));
+        Assert.Equal("t1", first.Id);
+        recent.Remember(Reply.Success("r2"));
+        recent.Remember(Reply.Success("r3"));
+        Assert.False(recent.TryGet("r1", out _));
+        Assert.Equal(2, recent.Count);
+    }
 }

@@ -131,6 +131,13 @@ public sealed class MqttClientFaultTests
         Assert.Equal(2, counters.Dropped);
         Assert.Equal(2, counters.ReliableQueueDepth);
         Assert.Equal(1, counters.ReliableRefused);
+        Assert.Equal(MqttConnectionState.Disconnected, client.State);
+
+        await client.DisposeAsync();
+        Assert.Equal(MqttConnectionState.Disposed, client.State);
+        Assert.False(client.TryEnqueue("t/tracks", [9], MqttQos.AtMostOnce));
+        Assert.Equal(0, client.GetCounters().QueueDepth);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.ConnectAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -177,7 +184,47 @@ public sealed class MqttClientFaultTests
         await using var client = new MqttClient(Options(1) with { MaxPacketSize = 1024 });
         Assert.Throws<ArgumentOutOfRangeException>(() => client.TryEnqueue("t", [1], (MqttQos)2));
         Assert.Throws<ArgumentException>(() => client.TryEnqueue("t", new byte[1025], MqttQos.AtMostOnce));
+        Assert.Contains("contains a wildcard", Assert.Throws<ArgumentException>(() => client.TryEnqueue("a/#", [1], MqttQos.AtLeastOnce)).Message);
+        Assert.Contains("is empty", Assert.Throws<ArgumentException>(() => client.TryEnqueue("", [1], MqttQos.AtLeastOnce)).Message);
+        Assert.Contains("longer than 65535", Assert.Throws<ArgumentException>(() => client.TryEnqueue(new string('é', 40_000), [1], MqttQos.AtLeastOnce)).Message);
+        Assert.Equal(0, client.GetCounters().ReliableQueueDepth);
         await Assert.ThrowsAsync<ArgumentException>(() => client.PublishAsync("a/+", new byte[1], cancellationToken: TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Reconnect_delays_grow_exponentially_with_jitter_up_to_the_maximum()
+    {
+        var closedPort = ((Func<int>)(() => { using var l = new TcpListener(IPAddress.Loopback, 0); l.Start(); return ((IPEndPoint)l.LocalEndpoint).Port; }))();
+        await using var client = new MqttClient(Options(closedPort) with
+        {
+            ReconnectMinDelay = TimeSpan.FromMilliseconds(20), ReconnectMaxDelay = TimeSpan.FromMilliseconds(160), ReconnectJitter = 0.5,
+        });
+        var delays = Channel.CreateUnbounded<MqttReconnectingEventArgs>();
+        client.Reconnecting += (_, e) => delays.Writer.TryWrite(e);
+        client.Start();
+        var seen = new List<MqttReconnectingEventArgs>();
+        for (var i = 0; i < 7; i++)
+        {
+            seen.Add(await delays.Reader.ReadAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(Long, TestContext.Current.CancellationToken));
+        }
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7], seen.Select(e => e.Attempt));
+        Assert.All(seen, e => Assert.IsType<MqttConnectException>(e.LastError));
+        Assert.Contains("cannot reach the MQTT broker", seen[0].LastError!.Message);
+        for (var i = 0; i < seen.Count; i++)
+        {
+            // retry n: base = min(max, min * 2^(n-1)); delay in [base * (1 - jitter), base]
+            var baseMs = Math.Min(160, 20 * Math.Pow(2, i));
+            Assert.InRange(seen[i].Delay.TotalMilliseconds, baseMs * 0.5 - 0.001, baseMs + 0.001);
+        }
+    }
+
+    [Fact]
+    public async Task A_missing_TLS_file_is_named_before_any_connection_is_tried()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-ca-" + Guid.NewGuid().ToString("N") + ".crt");
+        await using var client = new MqttClient(Options(1) with { Tls = new MqttTlsOptions { CaFile = missing } });
+        var error = await Assert.ThrowsAsync<MqttConnectException>(() => client.ConnectAsync(TestContext.Current.CancellationToken));
+        Assert.StartsWith($"TLS CA file '{missing}' cannot be loaded:", error.Message);
     }
 
     [Fact]

@@ -35,6 +35,14 @@ public sealed class MqttChannel : IAsyncDisposable
     /// <exception cref="MqttConnectException">The broker cannot be reached or TLS fails; the message says which and why.</exception>
     public static async Task<MqttChannel> OpenAsync(MqttClientOptions options, CancellationToken cancellationToken)
     {
+        // Certificates first: a missing or unreadable file is a configuration error worth naming before any network noise.
+        X509Certificate2Collection? ca = null;
+        X509Certificate2? clientCertificate = null;
+        if (options.Tls is { } tlsFiles)
+        {
+            ca = Load(() => tlsFiles.LoadCaCertificates(), "CA file", tlsFiles.CaFile);
+            clientCertificate = Load(() => tlsFiles.LoadClientCertificate(), "client certificate", tlsFiles.ClientCertificateFile);
+        }
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -56,7 +64,7 @@ public sealed class MqttChannel : IAsyncDisposable
         {
             try
             {
-                stream = await AuthenticateAsync(stream, options, tls, cancellationToken).ConfigureAwait(false);
+                stream = await AuthenticateAsync(stream, options, tls, ca, clientCertificate, cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -67,10 +75,21 @@ public sealed class MqttChannel : IAsyncDisposable
         return new MqttChannel(socket, stream, options.MaxPacketSize);
     }
 
-    private static async Task<Stream> AuthenticateAsync(Stream inner, MqttClientOptions options, MqttTlsOptions tls, CancellationToken cancellationToken)
+    private static T? Load<T>(Func<T?> load, string what, string? path) where T : class
     {
-        var ca = tls.LoadCaCertificates();
-        var clientCertificate = tls.LoadClientCertificate();
+        try
+        {
+            return load();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+        {
+            throw new MqttConnectException($"TLS {what} '{path}' cannot be loaded: {e.Message}", inner: e);
+        }
+    }
+
+    private static async Task<Stream> AuthenticateAsync(Stream inner, MqttClientOptions options, MqttTlsOptions tls,
+        X509Certificate2Collection? ca, X509Certificate2? clientCertificate, CancellationToken cancellationToken)
+    {
         var rejection = (string?)null;
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
         var authentication = new SslClientAuthenticationOptions

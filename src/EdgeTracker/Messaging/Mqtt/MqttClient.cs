@@ -44,7 +44,8 @@ public sealed class MqttClient : IAsyncDisposable
     private Task? _dispatcher;
     private int _started;
     private int _disconnecting;
-    private volatile MqttConnectionState _state = MqttConnectionState.Disconnected;
+    private volatile MqttConnectionState _state = MqttConnectionState.Disconnected; // of the connection; see State
+    private volatile bool _disposed;
     private long _reconnects;
     private long _messagesSent;
     private long _messagesReceived;
@@ -68,7 +69,7 @@ public sealed class MqttClient : IAsyncDisposable
     public MqttClientOptions Options => _options;
 
     /// <summary>The current connection state.</summary>
-    public MqttConnectionState State => _state;
+    public MqttConnectionState State => _disposed ? MqttConnectionState.Disposed : _state;
 
     /// <summary>A connection is up and subscriptions are restored.</summary>
     public event EventHandler<MqttConnectedEventArgs>? Connected;
@@ -90,10 +91,12 @@ public sealed class MqttClient : IAsyncDisposable
     /// from then on the client keeps the connection up by itself.
     /// </summary>
     /// <exception cref="MqttConnectException">The broker is unreachable, TLS failed, or the broker refused us
-    /// (wrong credentials, …); the message says which. The client can then be disposed or <see cref="Start"/>ed.</exception>
+    /// (wrong credentials, …); the message says which. The client can then be disposed or <see cref="Start"/>ed.
+    /// If the connection is accepted but drops while the subscriptions are restored, this throws too, but the
+    /// client is started and keeps reconnecting in the background; dispose it to stop.</exception>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (Volatile.Read(ref _started) != 0)
         {
             throw new InvalidOperationException("The client is already started.");
@@ -115,7 +118,7 @@ public sealed class MqttClient : IAsyncDisposable
     /// broker may not be up yet — the queue keeps messages meanwhile. Does nothing if already started.</summary>
     public void Start()
     {
-        ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
             StartBackground(null);
@@ -128,17 +131,18 @@ public sealed class MqttClient : IAsyncDisposable
     /// QoS 1: false when the reliable queue is full (counted) — queued QoS 1 messages are never dropped.
     /// Works while disconnected: messages wait for the next connection.
     /// </summary>
-    /// <param name="topic">A topic name without wildcards; not checked here (the frame loop passes cached,
-    /// known-good topics); an invalid one makes the broker close the connection.</param>
+    /// <param name="topic">A topic name: non-empty, no wildcards, no U+0000, at most 65,535 UTF-8 bytes (checked
+    /// without allocating — a bad topic queued as QoS 1 would otherwise poison every future connection).</param>
     /// <param name="payload">The bytes to send; copied, so the caller may reuse its buffer at once.</param>
     /// <param name="qos">QoS 0 for droppable high-rate data, QoS 1 for events that must arrive.</param>
     /// <param name="retain">Ask the broker to keep the message as the topic's current value.</param>
-    /// <exception cref="ArgumentException">A programming error: QoS other than 0 or 1, or a payload larger than
-    /// <see cref="MqttClientOptions.MaxPacketSize"/>.</exception>
+    /// <exception cref="ArgumentException">A programming error: an invalid topic, QoS other than 0 or 1, or a payload
+    /// larger than <see cref="MqttClientOptions.MaxPacketSize"/>.</exception>
     public bool TryEnqueue(string topic, ReadOnlySpan<byte> payload, MqttQos qos, bool retain = false)
     {
+        CheckTopic(topic);
         CheckPublishable(payload.Length, qos);
-        if (_state == MqttConnectionState.Disposed)
+        if (_disposed)
         {
             return false;
         }
@@ -157,11 +161,8 @@ public sealed class MqttClient : IAsyncDisposable
     public async Task PublishAsync(string topic, ReadOnlyMemory<byte> payload, MqttQos qos = MqttQos.AtLeastOnce,
         bool retain = false, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
-        if (!MqttTopic.IsValidTopicName(topic, out var reason))
-        {
-            throw new ArgumentException($"MQTT topic '{topic}' {reason}.", nameof(topic));
-        }
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckTopic(topic);
         CheckPublishable(payload.Length, qos);
         var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (!_queue.TryEnqueue(topic, payload.Span, qos, retain, completion))
@@ -183,7 +184,7 @@ public sealed class MqttClient : IAsyncDisposable
     public async Task SubscribeAsync(string filter, Func<MqttMessage, ValueTask> handler,
         MqttQos qos = MqttQos.AtLeastOnce, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_state == MqttConnectionState.Disposed, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(handler);
         if (!MqttTopic.IsValidFilter(filter, out var reason))
         {
@@ -254,7 +255,7 @@ public sealed class MqttClient : IAsyncDisposable
         {
             await Task.Delay(10).ConfigureAwait(false);
         }
-        _state = MqttConnectionState.Disposed;
+        _disposed = true;
         var session = _session;
         if (session is not null && session.IsUp)
         {
@@ -302,6 +303,15 @@ public sealed class MqttClient : IAsyncDisposable
     /// the client then reconnects as after any loss. For tests and fault drills.</summary>
     internal void AbortConnection() => _session?.Channel.Abort();
 
+    private static void CheckTopic(string topic)
+    {
+        if (!MqttTopic.IsValidTopicName(topic, out var reason)
+            || (topic.Length > MqttLimits.MaxStringBytes / 3 && Encoding.UTF8.GetByteCount(topic) > MqttLimits.MaxStringBytes))
+        {
+            throw new ArgumentException($"MQTT topic '{(topic.Length > 80 ? topic[..80] + "…" : topic)}' {reason ?? "is longer than 65535 UTF-8 bytes"}.", nameof(topic));
+        }
+    }
+
     private void CheckPublishable(int payloadLength, MqttQos qos)
     {
         if (qos is not (MqttQos.AtMostOnce or MqttQos.AtLeastOnce))
@@ -332,7 +342,8 @@ public sealed class MqttClient : IAsyncDisposable
 
     private async Task SuperviseAsync(Session? session)
     {
-        var attempt = 0;
+        var retry = 0; // retries since the last successful connection
+        var firstAttempt = session is null;
         var everConnected = false;
         Exception? lastError = null;
         var token = _lifetime.Token;
@@ -340,11 +351,11 @@ public sealed class MqttClient : IAsyncDisposable
         {
             if (session is null)
             {
-                if (attempt > 0 || everConnected)
+                if (!firstAttempt)
                 {
-                    var delay = BackoffDelay(attempt);
-                    attempt++;
-                    Raise(Reconnecting, new MqttReconnectingEventArgs(attempt, delay, lastError));
+                    retry++;
+                    var delay = BackoffDelay(retry - 1);
+                    Raise(Reconnecting, new MqttReconnectingEventArgs(retry, delay, lastError));
                     try
                     {
                         await Task.Delay(delay, token).ConfigureAwait(false);
@@ -354,10 +365,7 @@ public sealed class MqttClient : IAsyncDisposable
                         break;
                     }
                 }
-                else
-                {
-                    attempt++;
-                }
+                firstAttempt = false;
                 try
                 {
                     session = await EstablishAsync(token).ConfigureAwait(false);
@@ -369,12 +377,13 @@ public sealed class MqttClient : IAsyncDisposable
                 catch (Exception e)
                 {
                     lastError = e;
-                    _logger.LogWarning("MQTT connection attempt {Attempt} to {Host}:{Port} failed: {Error}", attempt, _options.Host, _options.Port, e.Message);
+                    _logger.LogWarning("MQTT connection to {Host}:{Port} failed (retry {Retry}): {Error}", _options.Host, _options.Port, retry, e.Message);
                     continue;
                 }
             }
 
-            attempt = 0;
+            retry = 0;
+            firstAttempt = false;
             lastError = null;
             if (everConnected)
             {
@@ -382,13 +391,17 @@ public sealed class MqttClient : IAsyncDisposable
             }
             var (reason, error) = await RunSessionAsync(session, everConnected).ConfigureAwait(false);
             everConnected = true;
-            await session.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await session.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                _logger.LogDebug("MQTT connection cleanup failed: {Error}", e.Message);
+            }
             _session = null;
             session = null;
-            if (_state != MqttConnectionState.Disposed)
-            {
-                _state = MqttConnectionState.Disconnected;
-            }
+            _state = MqttConnectionState.Disconnected;
             if (reason != "disposed")
             {
                 _logger.LogWarning("MQTT connection to {Host}:{Port} lost: {Reason}", _options.Host, _options.Port, reason);
@@ -402,6 +415,7 @@ public sealed class MqttClient : IAsyncDisposable
         }
     }
 
+    /// <summary>min × 2^<paramref name="attempt"/> capped at max, minus up to <c>jitter</c> of itself at random.</summary>
     private TimeSpan BackoffDelay(int attempt)
     {
         var min = _options.ReconnectMinDelay.TotalMilliseconds;
@@ -418,6 +432,7 @@ public sealed class MqttClient : IAsyncDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ConnectTimeout);
         MqttChannel? channel = null;
+        var established = false;
         try
         {
             channel = await MqttChannel.OpenAsync(_options, timeout.Token).ConfigureAwait(false);
@@ -439,7 +454,8 @@ public sealed class MqttClient : IAsyncDisposable
                     connAck.ReturnCode);
             }
             var session = new Session(channel, connAck.SessionPresent, _lifetime.Token);
-            channel = null;
+            channel = null; // owned by the session now
+            established = true;
             return session;
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
@@ -456,7 +472,7 @@ public sealed class MqttClient : IAsyncDisposable
             {
                 await channel.DisposeAsync().ConfigureAwait(false);
             }
-            if (_state == MqttConnectionState.Connecting)
+            if (!established)
             {
                 _state = MqttConnectionState.Disconnected;
             }
@@ -481,6 +497,7 @@ public sealed class MqttClient : IAsyncDisposable
     private async Task<(string Reason, Exception? Error)> RunSessionAsync(Session session, bool isReconnect)
     {
         _session = session;
+        _state = MqttConnectionState.Connecting; // until the subscriptions are restored
         var receive = Task.Run(() => ReceiveLoopAsync(session));
         var keepAlive = Task.Run(() => KeepAliveLoopAsync(session));
         try
@@ -511,10 +528,7 @@ public sealed class MqttClient : IAsyncDisposable
                     }
                 }
             }
-            if (_state != MqttConnectionState.Disposed)
-            {
-                _state = MqttConnectionState.Connected;
-            }
+            _state = MqttConnectionState.Connected;
             _logger.LogInformation("MQTT connected to {Host}:{Port} as '{ClientId}' (session present: {SessionPresent})",
                 _options.Host, _options.Port, _options.ClientId, session.SessionPresent);
             _firstConnection.TrySetResult(null);
@@ -523,8 +537,9 @@ public sealed class MqttClient : IAsyncDisposable
             await session.Completion.ConfigureAwait(false);
             await Task.WhenAll(send.ContinueWith(_ => { }, TaskScheduler.Default)).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or MqttConnectException or ObjectDisposedException)
+        catch (Exception e)
         {
+            // Whatever went wrong, this connection ends and the supervisor carries on: nothing escapes a session.
             session.Fail(e is OperationCanceledException ? "the subscription was not acknowledged in time" : e.Message, e);
         }
         lock (_subscriptionsLock)

@@ -59,6 +59,17 @@ public sealed class MqttReconnectingEventArgs(int attempt, TimeSpan delay, Excep
 }
 
 /// <summary>A snapshot of the client's counters, for /metrics. Totals count since the client was created.</summary>
+/// <param name="QueueDepth">QoS 0 messages waiting to be sent.</param>
+/// <param name="ReliableQueueDepth">QoS 1 messages waiting or in flight.</param>
+/// <param name="InFlight">QoS 1 messages sent and awaiting PUBACK.</param>
+/// <param name="Dropped">QoS 0 messages dropped oldest-first because the queue was full.</param>
+/// <param name="ReliableRefused">QoS 1 messages refused because the reliable queue was full.</param>
+/// <param name="Reconnects">Connections established after a loss.</param>
+/// <param name="MessagesSent">QoS 0 messages written plus QoS 1 messages acknowledged by the broker.</param>
+/// <param name="MessagesReceived">PUBLISH packets received.</param>
+/// <param name="PacketsSent">Every packet written.</param>
+/// <param name="PacketsReceived">Every packet read.</param>
+/// <param name="ProtocolErrors">Connections closed because the broker sent a malformed or oversized packet.</param>
 public readonly record struct MqttClientCounters(
     int QueueDepth,
     int ReliableQueueDepth,
@@ -70,14 +81,7 @@ public readonly record struct MqttClientCounters(
     long MessagesReceived,
     long PacketsSent,
     long PacketsReceived,
-    long ProtocolErrors)
-{
-    /// <summary>QoS 0 messages dropped oldest-first because the queue was full.</summary>
-    public long Dropped { get; init; } = Dropped;
-
-    /// <summary>QoS 1 messages refused because the reliable queue was full.</summary>
-    public long ReliableRefused { get; init; } = ReliableRefused;
-}
+    long ProtocolErrors);
 
 /// <summary>A QoS 0 message was dropped from the full queue before it could be sent.</summary>
 public sealed class MqttMessageDroppedException(string topic)

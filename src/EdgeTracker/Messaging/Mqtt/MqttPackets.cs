@@ -4,12 +4,14 @@ namespace EdgeTracker.Messaging.Mqtt;
 /// <see cref="MqttPacketDecoder"/>) turns these into bytes and back; nothing here touches the network.</summary>
 public abstract record MqttPacket
 {
+    /// <summary>The control packet type (the high nibble of the first byte).</summary>
     public abstract MqttPacketType Type { get; }
 }
 
 /// <summary>The last will: published by the broker when the connection ends without DISCONNECT.</summary>
 public sealed record MqttWill(string Topic, ReadOnlyMemory<byte> Payload, MqttQos Qos = MqttQos.AtLeastOnce, bool Retain = true);
 
+/// <summary>CONNECT: the first packet of every connection (MQTT 3.1.1, protocol level 4).</summary>
 public sealed record ConnectPacket(
     string ClientId,
     bool CleanSession,
@@ -21,11 +23,13 @@ public sealed record ConnectPacket(
     public override MqttPacketType Type => MqttPacketType.Connect;
 }
 
+/// <summary>CONNACK: the broker's answer to CONNECT.</summary>
 public sealed record ConnAckPacket(bool SessionPresent, MqttConnectReturnCode ReturnCode) : MqttPacket
 {
     public override MqttPacketType Type => MqttPacketType.ConnAck;
 }
 
+/// <summary>PUBLISH: an application message. <see cref="PacketId"/> is 0 for QoS 0.</summary>
 public sealed record PublishPacket(
     string Topic,
     ReadOnlyMemory<byte> Payload,
@@ -43,8 +47,10 @@ public sealed record PacketIdPacket(MqttPacketType Kind, ushort PacketId) : Mqtt
     public override MqttPacketType Type => Kind;
 }
 
+/// <summary>One topic filter and the maximum QoS asked for it.</summary>
 public sealed record MqttSubscription(string Filter, MqttQos Qos);
 
+/// <summary>SUBSCRIBE: one or more filters, acknowledged by one SUBACK.</summary>
 public sealed record SubscribePacket(ushort PacketId, IReadOnlyList<MqttSubscription> Subscriptions) : MqttPacket
 {
     public override MqttPacketType Type => MqttPacketType.Subscribe;
@@ -58,6 +64,7 @@ public sealed record SubAckPacket(ushort PacketId, IReadOnlyList<byte> ReturnCod
     public override MqttPacketType Type => MqttPacketType.SubAck;
 }
 
+/// <summary>UNSUBSCRIBE: one or more filters, acknowledged by UNSUBACK.</summary>
 public sealed record UnsubscribePacket(ushort PacketId, IReadOnlyList<string> Filters) : MqttPacket
 {
     public override MqttPacketType Type => MqttPacketType.Unsubscribe;
