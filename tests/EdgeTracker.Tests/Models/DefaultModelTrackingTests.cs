@@ -72,6 +72,7 @@ public sealed class DefaultModelTrackingTests : IDisposable
         var video = RenderBall();
         using var options = OrtSessionOptions.Create(new InferenceOptions { Providers = ["cpu"], IntraOpThreads = 1 });
         using var tracker = CreateTracker(options);
+        Assert.True(tracker.SearchesWiderWhenLost, tracker.WideSearchUnavailable);
         var frame = Frame.Standalone(Width, Height);
         var frameBytes = Width * Height * 3;
 

@@ -198,7 +198,6 @@ public static class DefaultModelBuilder
     /// </summary>
     private static void AddColourResponse(GraphProto graph, DefaultModelDesign design, int pz)
     {
-        var x = design.SearchSize;
         var r = design.ResponseSize;
         graph.Input.Add(OnnxModels.Float(ColourTable, ColourBins));
         graph.Input.Add(OnnxModels.Float(TargetWindow, 1, 1, pz, pz));
@@ -216,7 +215,8 @@ public static class DefaultModelBuilder
         graph.Node.Add(OnnxModels.Node("Gather", [ColourTable, "bin"], ["likelihood"], OnnxModels.Attr("axis", 0L)));
         // Same pixels as the features (3×3 valid filtering drops one pixel each side), then the same cells.
         graph.Initializer.Add(OnnxModels.Int64Tensor("valid_starts", [2], [1L, 1L]));
-        graph.Initializer.Add(OnnxModels.Int64Tensor("valid_ends", [2], [(long)x - 1, (long)x - 1]));
+        // Ends counted from the end (−1), so a wider search crop (the lost-target search) slices the same way.
+        graph.Initializer.Add(OnnxModels.Int64Tensor("valid_ends", [2], [-1L, -1L]));
         graph.Initializer.Add(OnnxModels.Int64Tensor("valid_axes", [2], [2L, 3L]));
         graph.Node.Add(OnnxModels.Node("Slice", ["likelihood", "valid_starts", "valid_ends", "valid_axes"], ["likelihood_valid"]));
         graph.Node.Add(OnnxModels.Node("AveragePool", ["likelihood_valid"], ["likelihood_cells"],

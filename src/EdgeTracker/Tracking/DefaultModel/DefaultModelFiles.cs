@@ -27,7 +27,8 @@ public static class DefaultModelFiles
     {
         Response = "correlation",
         ResponseUpsample = 16, // as the paper: stride 8 / 16 = half a search-crop pixel
-        ContextWeight = 0.3f,
+        ContextWeight = 0f,    // match the target's own cells only: the context is mostly background
+        ScaleStep = 1.05f,     // fixed features change slowly with scale: a wider step follows zooms better
     };
 
     /// <summary>Builds both graphs and the manifest in memory: (file name, bytes).</summary>

@@ -66,6 +66,12 @@ public sealed record SiamFcParameters
     /// <summary>For <c>correlation</c> responses: the correlation at or above which the confidence is 1.</summary>
     public float CorrelationCeiling { get; init; } = 0.8f;
 
+    /// <summary>
+    /// When true, a frame whose confidence is below the state machine's lost threshold does not move the target
+    /// (the peak is probably background); when false only a lost target stands still until it is found again.
+    /// </summary>
+    public bool HoldWhenUnsure { get; init; } = true;
+
     /// <summary>Checks the values; throws naming the offending one.</summary>
     public void Validate(string model)
     {

@@ -163,6 +163,7 @@ public sealed class SiamFcTracker : ISingleObjectTracker
                 {
                     // A search graph that is not fully convolutional cannot take a wider crop: search the normal region.
                     _runWide = null;
+                    WideSearchUnavailable = e.Message;
                 }
             }
         }
@@ -208,6 +209,9 @@ public sealed class SiamFcTracker : ISingleObjectTracker
 
     /// <summary>Whether a wider search runs while the target is lost.</summary>
     public bool SearchesWiderWhenLost => _runWide is not null;
+
+    /// <summary>Why the search model could not run on a wider crop (ORT's message), or null.</summary>
+    public string? WideSearchUnavailable { get; private set; }
 
     /// <summary>The current target state.</summary>
     public TargetState State => _state.State;
@@ -312,9 +316,10 @@ public sealed class SiamFcTracker : ISingleObjectTracker
             t1 = Stopwatch.GetTimestamp();
             _runWide!.Run();
             t2 = Stopwatch.GetTimestamp();
-            // No window while lost: the target may be anywhere in the region.
+            // The cosine window stays: a lost target is usually still near where it was last seen (deformed or
+            // occluded), and without it an unrelated look-alike anywhere in the wide region would win.
             var map = Blend(_wideResponse!.Span, _wideColourResponse, _wideBlend);
-            peak = _wideProcessor!.Locate(map, [1f], wideSide, _wideSize, 1f, 0f);
+            peak = _wideProcessor!.Locate(map, [1f], wideSide, _wideSize, 1f, _manifest.HyperParameters.WindowInfluence);
             confidence = Confidence(_wideResponse.Span, _wideProcessor, peak);
         }
         else
@@ -337,7 +342,7 @@ public sealed class SiamFcTracker : ISingleObjectTracker
 
         // A lost target moves only when it is found again with confidence; otherwise the search stays where it was.
         var found = !lost || state != TargetState.Lost;
-        if (found && confidence >= _confidenceOptions.LostBelow)
+        if (found && (!_p.HoldWhenUnsure || confidence >= _confidenceOptions.LostBelow))
         {
             _cx = Math.Clamp(_cx + peak.DisplacementX, 0, frame.Width);
             _cy = Math.Clamp(_cy + peak.DisplacementY, 0, frame.Height);
