@@ -241,6 +241,14 @@ internal sealed class DaemonProcess : IDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Waits for the process to exit and for its output to be read to the end.</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout)) return false;
+        _process.WaitForExit(); // drains the asynchronous stdout/stderr readers
+        return true;
+    }
+
     public void WaitListening() => Ports.WaitListening(HttpPort, TimeSpan.FromSeconds(60), () => _process.HasExited);
 
     public async Task<(int Status, JsonElement Body)> HealthAsync()
@@ -378,7 +386,11 @@ internal sealed class NetworkCamera : IDisposable
         _listener?.Stop();
         lock (_clients)
         {
-            foreach (var c in _clients) c.Client.Close(0);
+            foreach (var c in _clients)
+            {
+                // A client already closed by its own end has no socket left (TcpClient.Client is then null).
+                c.Client?.Close(0);
+            }
             _clients.Clear();
         }
         _listener = null;

@@ -101,11 +101,5 @@ public sealed class RunCommandTests(ITestOutputHelper output)
         Assert.Equal(0, open.Stop(TimeSpan.FromSeconds(30)));
     }
 
-    private static bool WaitExit(DaemonProcess daemon)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!daemon.HasExited && clock.Elapsed < Long) Thread.Sleep(50);
-        Thread.Sleep(200); // let the output readers drain
-        return daemon.HasExited;
-    }
+    private static bool WaitExit(DaemonProcess daemon) => daemon.WaitForExit(Long);
 }
