@@ -32,6 +32,12 @@ public sealed class DashboardTests(ITestOutputHelper output)
             });
             var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
             page.SetDefaultTimeout(60_000);
+            var browserLog = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            page.Console += (_, m) => browserLog.Enqueue($"console {m.Type}: {m.Text}");
+            page.PageError += (_, e) => browserLog.Enqueue($"page error: {e}");
+            page.RequestFailed += (_, r) => browserLog.Enqueue($"request failed: {r.Method} {r.Url} {r.Failure}");
+            page.Response += (_, r) => { if (r.Request.Method == "POST") browserLog.Enqueue($"POST {r.Url} → {r.Status}"); };
+            using var dumpBrowserLog = new Disposer(() => output.WriteLine("browser:\n" + string.Join("\n", browserLog)));
             await page.GotoAsync(daemon.BaseUrl + "/");
 
             // The page loads and its pictures move: the frame number of the picture shown keeps rising.
@@ -57,8 +63,9 @@ public sealed class DashboardTests(ITestOutputHelper output)
                 }
                 """);
             var (ballX, ballY, width, height, shownBefore) = (found[0], found[1], found[2], found[3], (long)found[4]);
-            float ToScreenX(double x) => (float)(canvas.X + x * canvas.Width / width);
-            float ToScreenY(double y) => (float)(canvas.Y + y * canvas.Height / height);
+            // Clamped into the picture: a ball at the edge must not put the pointer outside the canvas.
+            float ToScreenX(double x) => (float)(canvas.X + Math.Clamp(x, 2, width - 2) * canvas.Width / width);
+            float ToScreenY(double y) => (float)(canvas.Y + Math.Clamp(y, 2, height - 2) * canvas.Height / height);
             await page.Mouse.MoveAsync(ToScreenX(ballX - 30), ToScreenY(ballY - 30));
             await page.Mouse.DownAsync();
             await page.Mouse.MoveAsync(ToScreenX(ballX), ToScreenY(ballY), new MouseMoveOptions { Steps = 4 });
@@ -131,5 +138,10 @@ public sealed class DashboardTests(ITestOutputHelper output)
         {
             output.WriteLine(daemon.Log);
         }
+    }
+
+    private sealed class Disposer(Action action) : IDisposable
+    {
+        public void Dispose() => action();
     }
 }
