@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Threading.Channels;
 using EdgeTracker.Hosting.Commands;
 using EdgeTracker.Hosting.Configuration;
