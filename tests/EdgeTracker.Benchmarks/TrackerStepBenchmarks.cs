@@ -19,6 +19,7 @@ public class TrackerStepBenchmarks
     private Frame _first = null!;
     private Frame _second = null!;
     private SubwindowSampler _sampler = null!;
+    private SubwindowSampler _scalarSampler = null!;
     private float[] _crop = null!;
     private InferenceSession _backbone = null!;
     private InferenceSession _head = null!;
@@ -51,6 +52,7 @@ public class TrackerStepBenchmarks
         _tracker.Init(_first, _start);
 
         _sampler = new SubwindowSampler();
+        _scalarSampler = new SubwindowSampler { UseAvx2 = false };
         _crop = new float[3 * 255 * 255];
         var manifest = TrackerFactory.FindManifest("nanotrack-v3");
         var files = manifest.Resolve(TrackerFactory.ModelSearchPath());
@@ -107,6 +109,15 @@ public class TrackerStepBenchmarks
     {
         var side = (int)MathF.Round(MathF.Sqrt((_start.W * 1.5f + _start.H * .5f) * (_start.H * 1.5f + _start.W * .5f)) * 255f / 127f);
         _sampler.Sample(_second, _start.CenterX, _start.CenterY, side, 255, _pad, false, _raw, _crop);
+        return _crop[0];
+    }
+
+    /// <summary>The same crop with the horizontal pass scalar (no AVX2 gather), for the ratio.</summary>
+    [Benchmark]
+    public float CropScalar()
+    {
+        var side = (int)MathF.Round(MathF.Sqrt((_start.W * 1.5f + _start.H * .5f) * (_start.H * 1.5f + _start.W * .5f)) * 255f / 127f);
+        _scalarSampler.Sample(_second, _start.CenterX, _start.CenterY, side, 255, _pad, false, _raw, _crop);
         return _crop[0];
     }
 

@@ -134,11 +134,14 @@ public sealed class SubwindowSampler
         return _rowB;
     }
 
+    /// <summary>Lets benchmarks and tests run the scalar horizontal pass on a machine with AVX2.</summary>
+    internal bool UseAvx2 { get; set; } = Avx2.IsSupported;
+
     private unsafe void ComputeRow(Frame frame, int r, int xmin, int ymin, int sz, int outputSize, ReadOnlySpan<byte> pad, int[] target)
     {
         FillSourceRow(frame, ymin + r, xmin, sz, pad);
         var dx = 0;
-        if (Avx2.IsSupported)
+        if (UseAvx2 && Avx2.IsSupported)
         {
             // Eight outputs at a time: gather each tap's byte (as the low byte of a 4-byte load; the row buffer has
             // slack for the overhang), multiply by the fixed-point weights, add. Same integers as the scalar loop.
