@@ -19,11 +19,14 @@ public class TrackerStepBenchmarks
     private Frame _first = null!;
     private Frame _second = null!;
     private SubwindowSampler _sampler = null!;
+    private SubwindowSampler _scalarSampler = null!;
     private float[] _crop = null!;
     private InferenceSession _backbone = null!;
     private InferenceSession _head = null!;
     private RunBinding _runBackbone = null!;
     private RunBinding _runHead = null!;
+    private InferenceSession _foldedHead = null!;
+    private RunBinding _runFoldedHead = null!;
     private float[] _cls = null!, _loc = null!, _score = null!, _penalty = null!, _pscore = null!, _window = null!, _template = null!, _search = null!;
     private BoxF _start;
     private readonly byte[] _pad = [100, 100, 100];
@@ -49,6 +52,7 @@ public class TrackerStepBenchmarks
         _tracker.Init(_first, _start);
 
         _sampler = new SubwindowSampler();
+        _scalarSampler = new SubwindowSampler { UseAvx2 = false };
         _crop = new float[3 * 255 * 255];
         var manifest = TrackerFactory.FindManifest("nanotrack-v3");
         var files = manifest.Resolve(TrackerFactory.ModelSearchPath());
@@ -67,6 +71,12 @@ public class TrackerStepBenchmarks
         _runHead = _head.Bind([("input1", template), ("input2", features)], [("output1", cls), ("output2", loc)]);
         _runBackbone.Run();
         _runHead.Run();
+        // The head as the tracker runs it: template features folded in as an initializer at Init.
+        var model = EdgeTracker.Inference.Onnx.OnnxModels.Read(File.ReadAllBytes(files["head"]));
+        model.Graph.Input.Remove(model.Graph.Input.First(i => i.Name == "input1"));
+        model.Graph.Initializer.Add(EdgeTracker.Inference.Onnx.OnnxModels.Tensor("input1", [1, 96, 8, 8], template.Span));
+        _foldedHead = InferenceSession.FromBytes(EdgeTracker.Inference.Onnx.OnnxModels.Write(model), sessionOptions, files["head"]);
+        _runFoldedHead = _foldedHead.Bind([("input2", features)], [("output1", cls), ("output2", loc)]);
         _cls = cls.Span.ToArray();
         _loc = loc.Span.ToArray();
         _template = template.Span.ToArray();
@@ -83,6 +93,8 @@ public class TrackerStepBenchmarks
         _tracker.Dispose();
         _runBackbone.Dispose();
         _runHead.Dispose();
+        _runFoldedHead.Dispose();
+        _foldedHead.Dispose();
         _backbone.Dispose();
         _head.Dispose();
     }
@@ -100,13 +112,26 @@ public class TrackerStepBenchmarks
         return _crop[0];
     }
 
+    /// <summary>The same crop with the horizontal pass scalar (no AVX2 gather), for the ratio.</summary>
+    [Benchmark]
+    public float CropScalar()
+    {
+        var side = (int)MathF.Round(MathF.Sqrt((_start.W * 1.5f + _start.H * .5f) * (_start.H * 1.5f + _start.W * .5f)) * 255f / 127f);
+        _scalarSampler.Sample(_second, _start.CenterX, _start.CenterY, side, 255, _pad, false, _raw, _crop);
+        return _crop[0];
+    }
+
     /// <summary>ONNX Runtime: the backbone on the 255×255 search region.</summary>
     [Benchmark]
     public void Backbone() => _runBackbone.Run();
 
-    /// <summary>ONNX Runtime: the head.</summary>
+    /// <summary>ONNX Runtime: the head as exported (template and search features as inputs).</summary>
     [Benchmark]
     public void Head() => _runHead.Run();
+
+    /// <summary>ONNX Runtime: the head with the template features folded in (what the tracker runs per frame).</summary>
+    [Benchmark]
+    public void HeadFolded() => _runFoldedHead.Run();
 
     /// <summary>Softmax, penalties, window, best box, template similarity and PSR.</summary>
     [Benchmark]

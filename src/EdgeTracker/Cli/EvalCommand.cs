@@ -51,7 +51,7 @@ public static class EvalCommand
                 }
                 return 0;
             }
-            catch (Exception e) when (e is ModelException or OrtException or InvalidDataException or DirectoryNotFoundException or ArgumentException)
+            catch (Exception e) when (e is ModelException or OrtException or DllNotFoundException or InvalidDataException or DirectoryNotFoundException or ArgumentException)
             {
                 Console.Error.WriteLine($"eval: {e.Message}");
                 return 2;

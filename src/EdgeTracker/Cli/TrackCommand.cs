@@ -34,7 +34,7 @@ public static class TrackCommand
                 await RunAsync(parse.GetValue(source)!, box, parse.GetValue(model)!, parse.GetValue(threads), parse.GetValue(output), Console.Out, logger, cancellationToken);
                 return 0;
             }
-            catch (Exception e) when (e is ModelException or OrtException or InvalidDataException or FileNotFoundException
+            catch (Exception e) when (e is ModelException or OrtException or DllNotFoundException or InvalidDataException or FileNotFoundException
                                           or DirectoryNotFoundException or ArgumentException or FormatException)
             {
                 Console.Error.WriteLine($"track: {e.Message}");

@@ -15,6 +15,12 @@ public enum GraphOptimization
 /// </summary>
 public sealed record InferenceOptions
 {
+    /// <summary>
+    /// The ONNX Runtime library to load (<c>Inference:OnnxRuntimePath</c>), e.g. a Jetson build with TensorRT; null =
+    /// the search order of <see cref="OrtLibrary"/>. Only the first load in a process decides.
+    /// </summary>
+    public string? OnnxRuntimePath { get; init; }
+
     /// <summary>Threads ORT may use inside one operator (default 1).</summary>
     public int IntraOpThreads { get; init; } = 1;
 
@@ -23,9 +29,6 @@ public sealed record InferenceOptions
 
     /// <summary>Graph optimisation level (default all).</summary>
     public GraphOptimization GraphOptimization { get; init; } = GraphOptimization.All;
-
-    /// <summary>When set, ORT writes each optimised model into this folder (<c>&lt;model&gt;.optimized.onnx</c>) for inspection or reuse.</summary>
-    public string? OptimizedModelFolder { get; init; }
 
     /// <summary>Execution providers to try, in order: <c>tensorrt</c>, <c>cuda</c>, <c>cpu</c> (default all three in that order).</summary>
     public IReadOnlyList<string> Providers { get; init; } = ["tensorrt", "cuda", "cpu"];

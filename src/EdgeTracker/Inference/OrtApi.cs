@@ -12,6 +12,8 @@ namespace EdgeTracker.Inference;
 /// We ask for <see cref="RequiredApiVersion"/> = 11 (ONNX Runtime 1.11): the lowest version holding every function
 /// below, so JetPack-era builds (1.11 … 1.16) load. Each entry notes [index, minimum API version]; the newest ones
 /// we need are the CUDA V2 provider options (API 11). Nothing newer than API 16 may be added here.
+/// The header marks "since" versions only from 1.11 on; the older minimums noted below (1, 4, 5, 8) follow ORT's
+/// release history and are all below the version we ask for anyway. Indices were read from onnxruntime_c_api.h.
 /// </remarks>
 internal static unsafe class OrtApi
 {

@@ -27,6 +27,31 @@ public static class OrtLibrary
     /// <summary>Where the library was loaded from (null until loaded).</summary>
     public static string? LoadedFrom { get; private set; }
 
+    /// <summary>
+    /// Applies a configured path before the first load; fails if another library is already loaded in this process
+    /// (ORT cannot be swapped at run time).
+    /// </summary>
+    public static void Configure(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return;
+        }
+        lock (Gate)
+        {
+            if (_handle != IntPtr.Zero)
+            {
+                if (!string.Equals(Path.GetFullPath(path), Path.GetFullPath(LoadedFrom ?? ""), StringComparison.Ordinal))
+                {
+                    throw new OrtException(
+                        $"Inference:OnnxRuntimePath is '{path}', but ONNX Runtime was already loaded from '{LoadedFrom}' in this process; restart to switch.");
+                }
+                return;
+            }
+            ConfiguredPath = path;
+        }
+    }
+
     /// <summary>Loads the library once and returns its handle; throws <see cref="DllNotFoundException"/> naming every place tried.</summary>
     public static IntPtr Load()
     {

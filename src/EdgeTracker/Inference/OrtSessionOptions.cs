@@ -33,6 +33,7 @@ public sealed unsafe class OrtSessionOptions : IDisposable
     public static OrtSessionOptions Create(InferenceOptions options, ILogger? logger = null, string? optimizedModelPath = null)
     {
         options.Validate();
+        OrtLibrary.Configure(options.OnnxRuntimePath);
         OrtApi.EnsureLoaded();
         IntPtr raw;
         OrtApi.Check(OrtApi.CreateSessionOptions(&raw), "CreateSessionOptions");

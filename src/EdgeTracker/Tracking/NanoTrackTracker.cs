@@ -15,7 +15,7 @@ namespace EdgeTracker.Tracking;
 /// input shape rewritten to 127×127 in memory (<see cref="OnnxModels.SetInputShape"/>), the file is never changed.
 /// The template features are the head's first input tensor itself, so nothing is copied per frame.
 /// </remarks>
-public sealed class NanoTrackTracker : ISingleObjectTracker
+public sealed class NanoTrackTracker : ISingleObjectTracker, ITrackerTimings
 {
     private readonly ModelManifest _manifest;
     private readonly ConfidenceOptions _confidenceOptions;
@@ -158,7 +158,7 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         var context = _manifest.HyperParameters.ContextAmount;
         var wz = _w + context * (_w + _h);
         var hz = _h + context * (_w + _h);
-        var sz = (int)MathF.Round(MathF.Sqrt(wz * hz), MidpointRounding.ToEven);
+        var sz = Math.Max(1, (int)MathF.Round(MathF.Sqrt(wz * hz), MidpointRounding.ToEven)); // Python's round: half to even
         _sampler.Sample(frame, _cx, _cy, sz, _manifest.TemplateSize, _pad, _rgb, _manifest.Normalization, _templateInput.Span);
         _runTemplate.Run();
         _templateFeatures.Span.CopyTo(_initialTemplate);
@@ -176,12 +176,19 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         }
         var hp = _manifest.HyperParameters;
         var wasLost = _state.State == TargetState.Lost;
-        var found = Search(frame, 1f, hp.WindowInfluence, measure: true);
+        var found = Search(frame, _cx, _cy, 1f, hp.WindowInfluence, measure: true);
         if (wasLost && found.Confidence < _confidenceOptions.TrackingAbove)
         {
-            // Lost: also look in a wider region, without the window's pull to the centre. Only a confident find
-            // there moves the target; otherwise the reference update stands (so tracking is unchanged until then).
-            var wide = Search(frame, _confidenceOptions.LostSearchScale, 0f, measure: false);
+            // Lost: also look in a wider region, without the window's pull to the centre. A find there that is
+            // confident moves the target. The target looks smaller there than the template, which lowers its
+            // similarity, so an unconvincing wide find is checked by a normal-scale search centred on it. Only a
+            // confident find moves the target; otherwise the reference update stands (tracking is then unchanged).
+            // Costs one or two more backbone + head runs per lost frame.
+            var wide = Search(frame, _cx, _cy, _confidenceOptions.LostSearchScale, 0f, measure: false);
+            if (wide.Confidence < _confidenceOptions.TrackingAbove)
+            {
+                wide = Search(frame, wide.Cx, wide.Cy, 1f, hp.WindowInfluence, measure: false);
+            }
             if (wide.Confidence >= _confidenceOptions.TrackingAbove && wide.Confidence > found.Confidence)
             {
                 found = wide;
@@ -200,8 +207,8 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         return new TrackResult(new BoxF(_cx - _w / 2, _cy - _h / 2, _w, _h), found.Score, found.Confidence, state);
     }
 
-    /// <summary>One search: crop around the current centre (side × <paramref name="searchScale"/>), backbone, head, post-processing.</summary>
-    private Candidate Search(Frame frame, float searchScale, float windowInfluence, bool measure)
+    /// <summary>One search: crop around (<paramref name="centerX"/>, <paramref name="centerY"/>) with the current target size (side × <paramref name="searchScale"/>), backbone, head, post-processing.</summary>
+    private Candidate Search(Frame frame, float centerX, float centerY, float searchScale, float windowInfluence, bool measure)
     {
         var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         var hp = _manifest.HyperParameters;
@@ -209,8 +216,8 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         var hz = _h + hp.ContextAmount * (_w + _h);
         var szTemplate = MathF.Sqrt(wz * hz);
         var scaleZ = _manifest.TemplateSize / szTemplate / searchScale;
-        var sx = (int)MathF.Round(szTemplate * _manifest.SearchSize / _manifest.TemplateSize * searchScale, MidpointRounding.ToEven);
-        _sampler.Sample(frame, _cx, _cy, sx, _manifest.SearchSize, _pad, _rgb, _manifest.Normalization, _searchInput.Span);
+        var sx = Math.Max(1, (int)MathF.Round(szTemplate * _manifest.SearchSize / _manifest.TemplateSize * searchScale, MidpointRounding.ToEven));
+        _sampler.Sample(frame, centerX, centerY, sx, _manifest.SearchSize, _pad, _rgb, _manifest.Normalization, _searchInput.Span);
         var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
         _runSearch.Run();
         var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -225,7 +232,7 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
         var similarity = NanoTrackMath.TemplateSimilarity(_initialTemplate, _searchFeatures.Span, _channels,
             (int)_templateFeatures.Shape[2], (int)_searchFeatures.Shape[2], best, _scoreSize, searchScale);
         var psr = NanoTrackMath.PeakToSidelobe(_score, _scoreSize, best);
-        var candidate = new Candidate(dx / scaleZ + _cx, dy / scaleZ + _cy, pw / scaleZ, ph / scaleZ,
+        var candidate = new Candidate(dx / scaleZ + centerX, dy / scaleZ + centerY, pw / scaleZ, ph / scaleZ,
             _score[best], _penalty[best], similarity, psr, NanoTrackMath.Confidence(similarity, psr));
         if (measure)
         {
@@ -287,9 +294,3 @@ public sealed class NanoTrackTracker : ISingleObjectTracker
     }
 }
 
-/// <summary>Stopwatch ticks spent in one tracker step's stages.</summary>
-public readonly record struct StageTimes(long Crop, long Backbone, long Head, long PostProcess)
-{
-    /// <summary>The whole step.</summary>
-    public long Total => Crop + Backbone + Head + PostProcess;
-}

@@ -54,6 +54,33 @@ public sealed class OrtBindingTests
     }
 
     [Fact]
+    public void A_configured_library_path_cannot_switch_the_library_once_loaded()
+    {
+        using (OrtSessionOptions.Create(Cpu)) { }
+        using (OrtSessionOptions.Create(Cpu with { OnnxRuntimePath = OrtLibrary.LoadedFrom })) { } // the same one: fine
+        var e = Assert.Throws<OrtException>(() => OrtSessionOptions.Create(Cpu with { OnnxRuntimePath = "/opt/other/libonnxruntime.so.1" }));
+        Assert.Contains("/opt/other/libonnxruntime.so.1", e.Message);
+        Assert.Contains("already loaded", e.Message);
+    }
+
+    [Fact]
+    public void The_optimised_model_is_written_where_asked()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"et-optimised-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            using var options = OrtSessionOptions.Create(Cpu, optimizedModelPath: path);
+            using var session = InferenceSession.FromBytes(AddGraph([1f, 2f]), options, "add.onnx");
+            Assert.True(File.Exists(path));
+            Assert.Equal("a", OnnxModels.Read(File.ReadAllBytes(path)).Graph.Input.Single().Name);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Loading_bytes_that_are_not_a_model_fails_with_ORTs_message_and_the_model_name()
     {
         using var options = OrtSessionOptions.Create(Cpu);

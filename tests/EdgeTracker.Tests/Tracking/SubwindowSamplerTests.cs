@@ -101,6 +101,20 @@ public sealed class SubwindowSamplerTests
         Assert.True(diffs.Average() <= 0.25, $"mean difference {diffs.Average()}");
     }
 
+    [Theory]
+    [InlineData(10f, 5f, 150, 255)]
+    [InlineData(190.5f, 140.25f, 401, 255)]
+    [InlineData(100f, 75f, 60, 127)]
+    public void The_AVX2_and_scalar_horizontal_passes_give_identical_values(float cx, float cy, int sz, int size)
+    {
+        var frame = TestFrame(200, 150);
+        var vector = new float[3 * size * size];
+        var scalar = new float[3 * size * size];
+        new SubwindowSampler().Sample(frame, cx, cy, sz, size, Pad, false, new Normalization(), vector);
+        new SubwindowSampler { UseAvx2 = false }.Sample(frame, cx, cy, sz, size, Pad, false, new Normalization(), scalar);
+        Assert.Equal(scalar, vector);
+    }
+
     [Fact]
     public void Without_a_resize_the_crop_is_exact_including_channel_order_and_normalisation()
     {
