@@ -29,6 +29,7 @@ public static class DefaultModelFiles
         ResponseUpsample = 16, // as the paper: stride 8 / 16 = half a search-crop pixel
         ContextWeight = 0f,    // match the target's own cells only: the context is mostly background
         ScaleStep = 1.05f,     // fixed features change slowly with scale: a wider step follows zooms better
+        ReacquireAbove = 0.7f, // the wide lost-search region holds look-alikes that correlate at 0.5–0.6
     };
 
     /// <summary>Builds both graphs and the manifest in memory: (file name, bytes).</summary>

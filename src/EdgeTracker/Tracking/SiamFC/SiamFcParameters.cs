@@ -72,6 +72,12 @@ public sealed record SiamFcParameters
     /// </summary>
     public bool HoldWhenUnsure { get; init; } = true;
 
+    /// <summary>
+    /// While lost, the confidence a find in the wide search needs before the target moves there. The wide region
+    /// holds more look-alikes than the normal one, so this is stricter than the state machine's recovery threshold.
+    /// </summary>
+    public float ReacquireAbove { get; init; } = 0.45f;
+
     /// <summary>Checks the values; throws naming the offending one.</summary>
     public void Validate(string model)
     {
@@ -84,6 +90,7 @@ public sealed record SiamFcParameters
         if (Response is not ("raw" or "correlation")) Fail($"response '{Response}' must be 'raw' or 'correlation'.");
         if (TemplateLr is < 0f or > 1f) Fail($"templateLr {TemplateLr} must be in [0, 1].");
         if (ContextWeight is < 0f or > 1f) Fail($"contextWeight {ContextWeight} must be in [0, 1].");
+        if (ReacquireAbove is < 0f or > 1f) Fail($"reacquireAbove {ReacquireAbove} must be in [0, 1].");
         if (ColourWeight is < 0f or > 1f) Fail($"colourWeight {ColourWeight} must be in [0, 1].");
         if (ColourLr is < 0f or > 1f) Fail($"colourLr {ColourLr} must be in [0, 1].");
         if (!(CorrelationFloor >= -1f && CorrelationFloor < CorrelationCeiling && CorrelationCeiling <= 1f))

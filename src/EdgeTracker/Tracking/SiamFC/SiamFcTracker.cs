@@ -341,7 +341,7 @@ public sealed class SiamFcTracker : ISingleObjectTracker
         var state = _state.Update(confidence);
 
         // A lost target moves only when it is found again with confidence; otherwise the search stays where it was.
-        var found = !lost || state != TargetState.Lost;
+        var found = !lost || (state != TargetState.Lost && confidence >= _p.ReacquireAbove);
         if (found && (!_p.HoldWhenUnsure || confidence >= _confidenceOptions.LostBelow))
         {
             _cx = Math.Clamp(_cx + peak.DisplacementX, 0, frame.Width);
