@@ -21,5 +21,7 @@ public static class CliApp
     private static IEnumerable<Command> Commands()
     {
         yield return DoctorCommand.Create();
+        yield return TrackCommand.Create();
+        yield return EvalCommand.Create();
     }
 }

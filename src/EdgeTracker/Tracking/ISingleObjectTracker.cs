@@ -12,6 +12,9 @@ public interface ISingleObjectTracker : IDisposable
     /// <summary>The model's name, as in its manifest (e.g. <c>nanotrack-v3</c>).</summary>
     string ModelName { get; }
 
+    /// <summary>The ONNX Runtime execution provider running the model: <c>tensorrt</c>, <c>cuda</c> or <c>cpu</c>.</summary>
+    string ExecutionProvider { get; }
+
     /// <summary>Starts following the object in <paramref name="box"/> (pixels) on <paramref name="frame"/>.</summary>
     void Init(Frame frame, BoxF box);
 

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using EdgeTracker.Cli;
+using EdgeTracker.Evaluation;
+using EdgeTracker.Testing;
+using EdgeTracker.Tests.Inference;
+using EdgeTracker.Tracking;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeTracker.Tests.Evaluation;
+
+/// <summary>The eval and track commands end to end on one shared sequence.</summary>
+[Collection(OrtCollection.Name)]
+public sealed class CommandTests
+{
+    [Fact]
+    public async Task Eval_reports_the_issues_JSON_shape_with_tracker_only_fps()
+    {
+        Environment.SetEnvironmentVariable("EDGETRACKER_DATA", TestData.Root);
+        var output = new StringWriter();
+        var reports = await EvalCommand.RunAsync(TestData.Sequence("otb_crossing"), ["nanotrack-v3"], 1, null, ["cpu"], output,
+            NullLogger.Instance, preload: true, TestContext.Current.CancellationToken);
+        var report = Assert.Single(reports);
+        Assert.Equal("nanotrack-v3", (string?)report["model"]);
+        Assert.Equal("cpu", (string?)report["provider"]);
+        Assert.Equal(1, (int?)report["threads"]);
+        var sequence = Assert.Single(report["sequences"]!.AsArray())!;
+        Assert.Equal("otb_crossing", (string?)sequence["name"]);
+        Assert.Equal(120, (int?)sequence["frames"]);
+        Assert.Equal(0.717, (double)sequence["auc"]!, 0.0015);
+        Assert.InRange((double)sequence["precision20"]!, 0.99, 1.0);
+        Assert.InRange((double)sequence["normPrecision"]!, 0.9, 1.0);
+        Assert.True((double)sequence["fps"]! > 0);
+        Assert.Equal(0, (int?)sequence["lostFrames"]);
+        var mean = report["mean"]!;
+        Assert.Equal((double)sequence["auc"]!, (double)mean["auc"]!);
+        Assert.NotNull(mean["precision20"]);
+        Assert.NotNull(mean["fps"]);
+        Assert.Contains("otb_crossing", output.ToString());
+        Assert.Contains("mean", output.ToString());
+    }
+
+    [Fact]
+    public async Task Track_follows_the_target_through_a_video_decoded_by_ffmpeg()
+    {
+        Environment.SetEnvironmentVariable("EDGETRACKER_DATA", TestData.Root);
+        var sequence = Sequence.Load(TestData.Sequence("otb_crossing"));
+        var dir = Directory.CreateTempSubdirectory("et-video-").FullName;
+        try
+        {
+            var video = Path.Combine(dir, "crossing.mp4");
+            using (var ffmpeg = Process.Start(new ProcessStartInfo("ffmpeg")
+            {
+                ArgumentList = { "-v", "error", "-y", "-framerate", "10", "-i", Path.Combine(sequence.Folder, "img", "%04d.jpg"), "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", video },
+                RedirectStandardError = true,
+            })!)
+            {
+                await ffmpeg.WaitForExitAsync(TestContext.Current.CancellationToken);
+                Assert.Equal(0, ffmpeg.ExitCode);
+            }
+            var boxesPath = Path.Combine(dir, "boxes.txt");
+            var results = await TrackCommand.RunAsync(video, sequence.GroundTruth[0], "nanotrack-v3", 1, boxesPath, TextWriter.Null,
+                NullLogger.Instance, TestContext.Current.CancellationToken);
+            Assert.Equal(120, results.Count);
+            var boxes = Sequence.ReadGroundTruth(boxesPath);
+            Assert.Equal(120, boxes.Count);
+            // Re-encoding changes pixels, so the boxes differ slightly from the JPEG run; the target is still followed.
+            var score = Metrics.Score(boxes, sequence.GroundTruth);
+            Assert.True(score.Auc > 0.6, $"AUC {score.Auc:F3}");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("1,2,3")]
+    [InlineData("1,2,x,4")]
+    [InlineData("1,2,0,4")]
+    public void Bad_init_boxes_are_rejected_naming_the_text(string text)
+    {
+        var e = Assert.Throws<FormatException>(() => TrackCommand.ParseBox(text));
+        Assert.Contains(text, e.Message);
+    }
+
+    [Fact]
+    public void A_good_init_box_parses()
+    {
+        Assert.Equal(new BoxF(205, 151, 17, 50.5f), TrackCommand.ParseBox("205, 151, 17, 50.5"));
+    }
+}
