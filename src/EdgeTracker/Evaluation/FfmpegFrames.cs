@@ -7,7 +7,7 @@ namespace EdgeTracker.Evaluation;
 
 /// <summary>
 /// Frames of a video file for <c>edgetracker track</c>, decoded by an <c>ffmpeg</c> child process into raw BGR on
-/// its stdout. Like <see cref="TurboJpeg"/>, a stand-in until EdgeTracker.Camera's file source is merged.
+/// its stdout. A stand-in until EdgeTracker.Camera's file source is merged.
 /// </summary>
 internal sealed class FfmpegFrames : IFrameSource
 {
