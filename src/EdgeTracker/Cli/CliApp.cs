@@ -23,5 +23,6 @@ public static class CliApp
         yield return DoctorCommand.Create();
         yield return TrackCommand.Create();
         yield return EvalCommand.Create();
+        yield return ModelsCommand.Create();
     }
 }

@@ -45,6 +45,15 @@ public sealed record ModelManifest
     /// <summary>Tracking hyper-parameters.</summary>
     public HyperParameters HyperParameters { get; init; } = new();
 
+    /// <summary>SiamFC-family settings (scales, upsampling, template update); null for other families.</summary>
+    public SiamFC.SiamFcParameters? SiamFc { get; init; }
+
+    /// <summary>SiamRPN-family settings (anchors); null for other families.</summary>
+    public SiamRpn.SiamRpnParameters? SiamRpn { get; init; }
+
+    /// <summary>VitTrack settings (crop factors, score threshold); null for other families.</summary>
+    public VitTrack.VitTrackParameters? VitTrack { get; init; }
+
     /// <summary>Where the manifest was read from (set by <see cref="Load"/>).</summary>
     [JsonIgnore]
     public string? SourcePath { get; init; }
@@ -207,6 +216,9 @@ public sealed record ModelFile
     public string? Sha256 { get; init; }
     public IReadOnlyDictionary<string, long[]>? Inputs { get; init; }
     public IReadOnlyDictionary<string, long[]>? Outputs { get; init; }
+
+    /// <summary>Public address the file can be downloaded from (<c>edgetracker models fetch</c>); null for files we build.</summary>
+    public string? Url { get; init; }
 }
 
 /// <summary>value = (pixel × scale − mean[c]) / std[c], channels in the manifest's channel order.</summary>

@@ -45,6 +45,9 @@ public static class TrackerFactory
     private static readonly Dictionary<string, FamilyBuilder> Families = new(StringComparer.Ordinal)
     {
         ["nanotrack"] = (m, f, s, o) => new NanoTrackTracker(m, f, s, o.Confidence, o.ChannelOrder),
+        ["siamfc"] = (m, f, s, o) => new SiamFC.SiamFcTracker(m, f, s, o.Confidence),
+        ["siamrpn"] = (m, f, s, o) => new SiamRpn.SiamRpnTracker(m, f, s, o.Confidence),
+        ["vittrack"] = (m, f, s, o) => new VitTrack.VitTrackTracker(m, f, s, o.Confidence, o.ChannelOrder),
     };
 
     /// <summary>The families this build can run.</summary>
