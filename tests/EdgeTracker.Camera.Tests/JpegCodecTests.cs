@@ -73,6 +73,16 @@ public sealed class JpegCodecTests
     }
 
     [Fact]
+    public void A_header_that_yields_no_picture_size_is_rejected()
+    {
+        // tjDecompressHeader3 returns success with a 0×0 size for these bytes.
+        using var decoder = new JpegDecoder();
+        byte[] bytes = [0xFF, 0xD8, 0xFF, 0x00, 1, 2, 3];
+        Assert.Contains("no picture size", Assert.Throws<CameraException>(() => decoder.ReadSize(bytes)).Message);
+        Assert.Throws<CameraException>(() => decoder.Decode(bytes, Frame.Standalone(1, 1), 1));
+    }
+
+    [Fact]
     public void Truncated_jpeg_still_decodes_as_cameras_need()
     {
         var path = Path.Combine(TestData.Sequence("otb_biker"), "img", "0001.jpg");
@@ -81,6 +91,19 @@ public sealed class JpegCodecTests
         var frame = Frame.Standalone(1, 1);
         decoder.Decode(bytes.AsSpan(0, bytes.Length * 2 / 3), frame, 1);
         Assert.Equal((640, 360), (frame.Width, frame.Height));
+    }
+
+    [Fact]
+    public void Truncated_jpeg_is_rejected_when_recoverable_damage_is_not_accepted()
+    {
+        var path = Path.Combine(TestData.Sequence("otb_biker"), "img", "0001.jpg");
+        var bytes = File.ReadAllBytes(path);
+        using var decoder = new JpegDecoder { AcceptRecoverableDamage = false };
+        var frame = Frame.Standalone(1, 1);
+        var error = Assert.Throws<CameraException>(() => decoder.Decode(bytes.AsSpan(0, bytes.Length * 2 / 3), frame, 1));
+        Assert.Contains("JPEG decoding failed", error.Message);
+        decoder.Decode(bytes, frame, 2); // the same decoder still decodes an intact file
+        Assert.Equal((640, 360, 2L), (frame.Width, frame.Height, frame.Sequence));
     }
 
     private static Frame Gradient(int width, int height)

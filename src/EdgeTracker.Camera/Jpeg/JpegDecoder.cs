@@ -16,6 +16,12 @@ public sealed unsafe class JpegDecoder : IDisposable
     /// <summary>Creates a decompressor; throws <see cref="DllNotFoundException"/> naming libturbojpeg when it is missing.</summary>
     public JpegDecoder() => _handle = TurboJpegHandle.Create(compress: false);
 
+    /// <summary>
+    /// True (default): recoverable damage still yields a picture, as live cameras need. False: it throws like a
+    /// fatal error, for evaluation, where a silently half-grey frame would skew the scores.
+    /// </summary>
+    public bool AcceptRecoverableDamage { get; init; } = true;
+
     /// <summary>Reads a JPEG's width and height without decoding it.</summary>
     public (int Width, int Height) ReadSize(ReadOnlySpan<byte> jpeg)
     {
@@ -25,6 +31,11 @@ public sealed unsafe class JpegDecoder : IDisposable
                     out var width, out var height, out _, out _) != 0)
             {
                 throw new CameraException($"Not a readable JPEG ({jpeg.Length} bytes): {Error()}");
+            }
+            if (width <= 0 || height <= 0)
+            {
+                // Seen with a start marker followed by a few stray bytes: tjDecompressHeader3 returns success with a 0×0 size.
+                throw new CameraException($"Not a readable JPEG ({jpeg.Length} bytes): libturbojpeg read no picture size ({width}×{height}).");
             }
             return (width, height);
         }
@@ -44,7 +55,7 @@ public sealed unsafe class JpegDecoder : IDisposable
         {
             if (TurboJpegNative.Decompress2(_handle.DangerousGetHandle(), source, (nuint)jpeg.Length, destination,
                     width, width * 3, height, TurboJpegNative.PixelFormatBgr, 0) != 0 &&
-                TurboJpegNative.GetErrorCode(_handle.DangerousGetHandle()) != TurboJpegNative.ErrorWarning)
+                (!AcceptRecoverableDamage || TurboJpegNative.GetErrorCode(_handle.DangerousGetHandle()) != TurboJpegNative.ErrorWarning))
             {
                 throw new CameraException($"JPEG decoding failed: {Error()}");
             }

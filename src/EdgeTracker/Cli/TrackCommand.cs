@@ -11,7 +11,7 @@ namespace EdgeTracker.Cli;
 /// <summary>
 /// <c>edgetracker track --source &lt;sequence folder or video&gt; --init x,y,w,h [--model NAME] [--output boxes.txt]</c>:
 /// follows one object through a folder of JPEGs (a sequence folder, its <c>img/</c>, or any folder of *.jpg) or a
-/// video file (decoded by ffmpeg), writing one <c>x,y,w,h</c> line per frame.
+/// video file (decoded by EdgeTracker.Camera's <c>file://</c> source, every frame in order), writing one <c>x,y,w,h</c> line per frame.
 /// </summary>
 public static class TrackCommand
 {
@@ -114,6 +114,6 @@ public static class TrackCommand
                 .Order(StringComparer.Ordinal).ToList();
             return frames.Count > 0 ? new SequenceFrames(frames) : throw new InvalidDataException($"'{folder}' holds no JPEG frames.");
         }
-        return File.Exists(path) ? new FfmpegFrames(path) : throw new FileNotFoundException($"Source '{path}' is neither a folder nor a file.", path);
+        return File.Exists(path) ? new VideoFrames(path) : throw new FileNotFoundException($"Source '{path}' is neither a folder nor a file.", path);
     }
 }

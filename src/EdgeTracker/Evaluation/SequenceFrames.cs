@@ -1,11 +1,15 @@
 using System.Threading.Channels;
+using EdgeTracker.Camera;
 using EdgeTracker.Camera.Frames;
+using EdgeTracker.Camera.Jpeg;
 
 namespace EdgeTracker.Evaluation;
 
 /// <summary>
 /// Decodes a sequence's JPEGs on a background task into pooled frames, a few frames ahead of the tracker, so the
-/// tracker's timing never includes decoding. Consumers dispose each frame when done.
+/// tracker's timing never includes decoding. Consumers dispose each frame when done. Decoding is Camera's
+/// <see cref="JpegDecoder"/> (libturbojpeg, grayscale expanded to BGR as OpenCV's imread does), strict: a damaged
+/// JPEG fails naming its file rather than being scored as a half-grey frame.
 /// </summary>
 internal sealed class SequenceFrames : IFrameSource
 {
@@ -25,7 +29,7 @@ internal sealed class SequenceFrames : IFrameSource
         var pool = new FramePool(ahead + 3, 3);
         _producer = Task.Run(async () =>
         {
-            using var decoder = new TurboJpeg();
+            using var decoder = new JpegDecoder { AcceptRecoverableDamage = false };
             try
             {
                 for (var i = 0; i < framePaths.Count; i++)
@@ -38,7 +42,15 @@ internal sealed class SequenceFrames : IFrameSource
                         // Every pooled frame is queued or held by the tracker: wait for one to come back.
                         await Task.Delay(1, _stop.Token).ConfigureAwait(false);
                     }
-                    decoder.Decode(bytes, frame, i + 1, path);
+                    try
+                    {
+                        decoder.Decode(bytes, frame, i + 1);
+                    }
+                    catch (CameraException e)
+                    {
+                        frame.Dispose();
+                        throw new InvalidDataException($"'{path}' could not be decoded: {e.Message}", e);
+                    }
                     await _channel.Writer.WriteAsync(frame, _stop.Token).ConfigureAwait(false);
                 }
                 _channel.Writer.TryComplete();

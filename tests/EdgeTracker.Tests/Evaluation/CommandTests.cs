@@ -40,7 +40,7 @@ public sealed class CommandTests
     }
 
     [Fact]
-    public async Task Track_follows_the_target_through_a_video_decoded_by_ffmpeg()
+    public async Task Track_follows_the_target_through_a_video_read_by_the_camera_file_source()
     {
         Environment.SetEnvironmentVariable("EDGETRACKER_DATA", TestData.Root);
         var sequence = Sequence.Load(TestData.Sequence("otb_crossing"));
@@ -66,6 +66,58 @@ public sealed class CommandTests
             // Re-encoding changes pixels, so the boxes differ slightly from the JPEG run; the target is still followed.
             var score = Metrics.Score(boxes, sequence.GroundTruth);
             Assert.True(score.Auc > 0.6, $"AUC {score.Auc:F3}");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Track_on_a_short_generated_video_yields_one_box_per_frame()
+    {
+        Environment.SetEnvironmentVariable("EDGETRACKER_DATA", TestData.Root);
+        var dir = Directory.CreateTempSubdirectory("et-video-").FullName;
+        try
+        {
+            var video = await VideoFramesTests.WriteTestVideoAsync(dir, "testsrc.mp4", seconds: 2, rate: 15);
+            var boxesPath = Path.Combine(dir, "boxes.txt");
+            var console = new StringWriter();
+            var results = await TrackCommand.RunAsync(video, new BoxF(120, 80, 80, 80), "nanotrack-v3", 1, boxesPath, console,
+                NullLogger.Instance, TestContext.Current.CancellationToken);
+            Assert.Equal(30, results.Count);
+            var boxes = Sequence.ReadGroundTruth(boxesPath);
+            Assert.Equal(30, boxes.Count);
+            Assert.All(boxes, b => Assert.True(b.IsValid, $"box {b}"));
+            Assert.StartsWith("30 frames, ", console.ToString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Track_on_a_missing_file_names_it()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), $"et-missing-{Guid.NewGuid():N}.mp4");
+        var e = await Assert.ThrowsAsync<FileNotFoundException>(() => TrackCommand.RunAsync(missing, new BoxF(1, 1, 10, 10), "nanotrack-v3", 1,
+            null, TextWriter.Null, NullLogger.Instance, TestContext.Current.CancellationToken));
+        Assert.Contains(missing, e.Message);
+    }
+
+    [Fact]
+    public async Task Track_on_a_file_that_is_not_a_video_names_it()
+    {
+        Environment.SetEnvironmentVariable("EDGETRACKER_DATA", TestData.Root);
+        var dir = Directory.CreateTempSubdirectory("et-video-").FullName;
+        try
+        {
+            var bad = Path.Combine(dir, "not a video.mp4");
+            await File.WriteAllTextAsync(bad, "this is text, not a video", TestContext.Current.CancellationToken);
+            var e = await Assert.ThrowsAsync<InvalidDataException>(() => TrackCommand.RunAsync(bad, new BoxF(1, 1, 10, 10), "nanotrack-v3", 1,
+                null, TextWriter.Null, NullLogger.Instance, TestContext.Current.CancellationToken));
+            Assert.Contains(bad, e.Message);
         }
         finally
         {

@@ -92,6 +92,17 @@ public sealed class SequenceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_truncated_JPEG_fails_naming_the_file_instead_of_being_scored_half_grey()
+    {
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(TestData.Sequence("otb_crossing"), "img", "0001.jpg"), TestContext.Current.CancellationToken);
+        var path = Path.Combine(_dir, "0001.jpg");
+        await File.WriteAllBytesAsync(path, bytes.AsMemory(0, bytes.Length / 2), TestContext.Current.CancellationToken);
+        await using var source = new SequenceFrames([path]);
+        var e = await Assert.ThrowsAsync<InvalidDataException>(async () => await source.NextAsync(TestContext.Current.CancellationToken));
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
     public void UAV123_counts_its_invisible_frames_as_NaN()
     {
         var sequence = Sequence.Load(TestData.Sequence("uav123_10fps_group3_2_first170_pbbat"));
