@@ -41,11 +41,11 @@ public class TrackerStepBenchmarks
     {
         var data = Environment.GetEnvironmentVariable("EDGETRACKER_DATA") ?? throw new InvalidOperationException("Set EDGETRACKER_DATA to the shared data folder.");
         var sequence = EdgeTracker.Evaluation.Sequence.Load(Path.Combine(data, "testdata", "sequences", Sequence));
-        using var decoder = new TurboJpeg();
+        using var decoder = new EdgeTracker.Camera.Jpeg.JpegDecoder { AcceptRecoverableDamage = false };
         _first = Frame.Standalone(1, 1);
         _second = Frame.Standalone(1, 1);
-        decoder.Decode(File.ReadAllBytes(sequence.FramePaths[0]), _first, 1, sequence.FramePaths[0]);
-        decoder.Decode(File.ReadAllBytes(sequence.FramePaths[1]), _second, 2, sequence.FramePaths[1]);
+        decoder.Decode(File.ReadAllBytes(sequence.FramePaths[0]), _first, 1);
+        decoder.Decode(File.ReadAllBytes(sequence.FramePaths[1]), _second, 2);
         _start = sequence.GroundTruth[0];
         var options = new InferenceOptions { Providers = ["cpu"], IntraOpThreads = 1 };
         _tracker = TrackerFactory.Create("nanotrack-v3", options);
