@@ -15,13 +15,18 @@ public sealed class EndToEndTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Long = TimeSpan.FromSeconds(90);
 
-    /// <summary>Mean IoU the daemon must reach on otb_crossing (NanoTrack v3 scores AUC ≈ 0.72 there offline).</summary>
+    /// <summary>
+    /// The mean IoU the daemon must reach (NanoTrack v3 offline, per docs/tracking.md: AUC ≈ 0.72 on otb_crossing,
+    /// ≈ 0.79 on vot_ball1_staple): 0.6 leaves room for nothing but a broken path through the daemon.
+    /// </summary>
     private const double MeanIoUThreshold = 0.6;
 
-    [Fact]
-    public async Task A_target_set_over_MQTT_on_frame_1_is_tracked_on_every_frame_of_a_real_sequence()
+    [Theory]
+    [InlineData("otb_crossing")]
+    [InlineData("vot_ball1_staple")]
+    public async Task A_target_set_over_MQTT_on_frame_1_is_tracked_on_every_frame_of_a_real_sequence(string name)
     {
-        var sequence = Sequence.Load(TestData.Sequence("otb_crossing"));
+        var sequence = Sequence.Load(TestData.Sequence(name));
         var frames = sequence.FramePaths.Count;
         using var broker = new Broker();
         using var watcher = new Watcher(broker.Port, "edgetracker/e2e/#");
@@ -70,14 +75,18 @@ public sealed class EndToEndTests(ITestOutputHelper output)
                 if (gt.IsValid) ious.Add(boxes[f].IoU(gt));
             }
             var mean = ious.Average();
-            output.WriteLine($"otb_crossing through the daemon: {frames} frames tracked, mean IoU {mean:0.000} (threshold {MeanIoUThreshold}), {clock.Elapsed.TotalSeconds:0.0} s");
+            output.WriteLine($"{name} through the daemon: {frames} frames tracked, mean IoU {mean:0.000} (threshold {MeanIoUThreshold}), {clock.Elapsed.TotalSeconds:0.0} s");
             Assert.True(mean > MeanIoUThreshold, $"mean IoU {mean:0.000} ≤ {MeanIoUThreshold}");
 
             var health = await daemon.HealthAsync();
             Assert.Equal(503, health.Status);
             Assert.Equal("ended", health.Body.GetProperty("cameras")[0].GetProperty("source").GetString());
             Assert.False(daemon.HasExited);
+            // SIGTERM as systemd sends it: a clean stop (exit 0, "offline" published) well inside TimeoutStopSec=30.
+            var stopping = Stopwatch.StartNew();
             Assert.Equal(0, daemon.Stop(TimeSpan.FromSeconds(30)));
+            output.WriteLine($"stopped cleanly {stopping.Elapsed.TotalSeconds:0.00} s after SIGTERM");
+            Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(15), $"the stop took {stopping.Elapsed}");
             watcher.WaitForText("/e2e/status", "offline", TimeSpan.FromSeconds(10));
         }
         finally
