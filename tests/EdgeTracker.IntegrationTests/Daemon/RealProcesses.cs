@@ -218,7 +218,13 @@ internal sealed class DaemonProcess : IDisposable
         }
     }
 
-    public DaemonProcess(params string[] arguments)
+    public DaemonProcess(params string[] arguments) : this(null, arguments)
+    {
+    }
+
+    /// <param name="environment">Extra environment variables (e.g. NOTIFY_SOCKET and WATCHDOG_USEC, as systemd sets them).</param>
+    /// <param name="arguments">Arguments after <c>run</c>.</param>
+    public DaemonProcess(IReadOnlyDictionary<string, string>? environment, params string[] arguments)
     {
         HttpPort = Ports.Free();
         var info = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestData.RepoRoot };
@@ -227,6 +233,12 @@ internal sealed class DaemonProcess : IDisposable
         foreach (var a in arguments) info.ArgumentList.Add(a);
         info.Environment["EDGETRACKER_DATA"] = TestData.Root;
         info.Environment.Remove("NOTIFY_SOCKET");
+        info.Environment.Remove("WATCHDOG_USEC");
+        info.Environment.Remove("WATCHDOG_PID");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
         _process = Process.Start(info)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) _log.Enqueue(e.Data); };

@@ -97,6 +97,12 @@ public sealed class RunCommandTests(ITestOutputHelper output)
         nudge.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(nudge, ct)).StatusCode);
         var state = await http.GetStringAsync($"/api/state?token={token}", ct);
+        // The same parser as MQTT: a bad command is a 400 with the contract's reply naming the field.
+        using var bad = new HttpRequestMessage(HttpMethod.Post, "/api/cameras/cam0/target/set") { Content = new StringContent("""{"requestId":"h1","box":{"x":1,"y":1,"w":-4,"h":5}}""") };
+        bad.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var badResponse = await http.SendAsync(bad, ct);
+        Assert.Equal(HttpStatusCode.BadRequest, badResponse.StatusCode);
+        Assert.Equal("""{"requestId":"h1","ok":false,"error":{"field":"box.w","message":"must be \u003E 0"}}""", await badResponse.Content.ReadAsStringAsync(ct));
         Assert.Contains("\"pan\":5", state);
         Assert.Equal(0, open.Stop(TimeSpan.FromSeconds(30)));
     }
