@@ -137,11 +137,22 @@ public sealed class SubwindowSamplerTests
         var destination = new float[3 * 255 * 255];
         var raw = new Normalization();
         sampler.Sample(frame, 100, 75, 180, 255, Pad, false, raw, destination);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10; i++)
+
+        // Measured twice and the smaller kept: the runtime may allocate once on this thread (tiered JIT's
+        // re-compilation of a hot method was seen to cost ~7.5 KB once on a loaded machine); an allocation per
+        // call shows in both rounds.
+        long Round()
         {
-            sampler.Sample(frame, 100 + i, 75 - i, 170 + i, 255, Pad, false, raw, destination);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 10; i++)
+            {
+                sampler.Sample(frame, 100 + i, 75 - i, 170 + i, 255, Pad, false, raw, destination);
+            }
+            return GC.GetAllocatedBytesForCurrentThread() - before;
         }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        var first = Round();
+        var second = Round();
+        Assert.Equal(0, Math.Min(first, second));
     }
 }
