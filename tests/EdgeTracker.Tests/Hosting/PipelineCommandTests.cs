@@ -210,6 +210,22 @@ public sealed class PipelineCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_publisher_that_reads_nothing_never_slows_tracking_results_are_dropped_and_counted()
+    {
+        EmitAndWait(5);
+        Assert.True((await Send(CommandKind.TargetSet, "cam0", Set("r", SyntheticScene.SquareAt(5), null))).Ok);
+        // Nobody reads the results queue (a broker that does not keep up): 60 more frames still go through at once.
+        EmitAndWait(60);
+        Assert.Equal(65, _pipeline.Metrics.Frames);
+        Assert.True(_pipeline.Metrics.TrackMessagesDropped >= 60 - 32, $"dropped {_pipeline.Metrics.TrackMessagesDropped}");
+        // What is left is the newest results, in order, at most the queue's bound.
+        var left = DrainTracks();
+        Assert.InRange(left.Count, 1, 32);
+        Assert.Equal(65, left[^1].Sequence);
+        Assert.Equal(left.Select(t => t.Sequence).Order(), left.Select(t => t.Sequence));
+    }
+
+    [Fact]
     public void Source_events_become_camera_events_and_health()
     {
         EmitAndWait(2);
