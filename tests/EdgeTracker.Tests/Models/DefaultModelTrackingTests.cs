@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using EdgeTracker.Camera.Frames;
+using EdgeTracker.Camera.Sources;
 using EdgeTracker.Inference;
 using EdgeTracker.Testing;
 using EdgeTracker.Tests.Inference;
@@ -10,36 +10,36 @@ using EdgeTracker.Tracking.SiamFC;
 namespace EdgeTracker.Tests.Models;
 
 /// <summary>
-/// The default model, as shipped in models/, follows GStreamer's own test pattern: <c>videotestsrc pattern=ball</c>
-/// (what <c>test://ball</c> captures), rendered by the real gst-launch-1.0 into raw BGR frames. The ball is white on
+/// The default model, as shipped in models/, follows the <c>test://ball</c> source (GStreamer's videotestsrc
+/// pattern=ball) captured through our own camera source. The ball is white on
 /// black, so each frame's true box is the bounding box of its bright pixels.
 /// </summary>
 [Collection(OrtCollection.Name)]
-public sealed class DefaultModelTrackingTests : IDisposable
+public sealed class DefaultModelTrackingTests
 {
     private const int Width = 640, Height = 480, Frames = 90;
-    private readonly string _file = Path.Combine(Path.GetTempPath(), $"ball-{Guid.NewGuid():N}.bgr");
-
-    public void Dispose() => File.Delete(_file);
-
-    private byte[] RenderBall()
+    /// <summary>The first <see cref="Frames"/> pictures of <c>test://ball</c>, captured by our own camera source.</summary>
+    private static byte[] RenderBall()
     {
-        var start = new ProcessStartInfo("gst-launch-1.0")
+        var frameBytes = Width * Height * 3;
+        var video = new byte[Frames * frameBytes];
+        // fps=0: unpaced, replayed through the bounded queue, so every frame arrives in order.
+        using var camera = new CameraCapture($"test://ball?width={Width}&height={Height}&fps=0",
+            new CameraOptions { Delivery = FrameDelivery.EveryFrame });
+        camera.Start();
+        for (var i = 0; i < Frames; i++)
         {
-            ArgumentList =
+            Assert.True(camera.TryRead(TimeSpan.FromSeconds(30), out var frame), $"test://ball gave no frame {i + 1} within 30 s (state {camera.State}).");
+            using (frame)
             {
-                "-q", "videotestsrc", "pattern=ball", $"num-buffers={Frames}", "!",
-                $"video/x-raw,format=BGR,width={Width},height={Height}", "!", "filesink", $"location={_file}",
-            },
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("gst-launch-1.0 could not be started (Debian: gstreamer1.0-tools).");
-        var errors = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(120)), "gst-launch-1.0 did not finish within 120 s.");
-        Assert.True(process.ExitCode == 0, $"gst-launch-1.0 failed ({process.ExitCode}): {errors.Result}");
-        var bytes = File.ReadAllBytes(_file);
-        Assert.Equal(Frames * Width * Height * 3, bytes.Length);
-        return bytes;
+                Assert.Equal((Width, Height), (frame.Width, frame.Height));
+                for (var y = 0; y < Height; y++)
+                {
+                    frame.Row(y).CopyTo(video.AsSpan(i * frameBytes + y * Width * 3, Width * 3));
+                }
+            }
+        }
+        return video;
     }
 
     private static BoxF BrightBox(ReadOnlySpan<byte> bgr)
