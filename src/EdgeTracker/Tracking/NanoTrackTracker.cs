@@ -145,15 +145,7 @@ public sealed class NanoTrackTracker : ISingleObjectTracker, ITrackerTimings
     /// <inheritdoc />
     public void Init(Frame frame, BoxF box)
     {
-        if (!box.IsValid)
-        {
-            throw new ArgumentException($"Initial box {box} has no positive finite size.", nameof(box));
-        }
-        // The reference's centre convention: x + (w − 1)/2.
-        _cx = box.X + (box.W - 1) / 2f;
-        _cy = box.Y + (box.H - 1) / 2f;
-        _w = box.W;
-        _h = box.H;
+        (_cx, _cy, _w, _h) = InitBox.PysotCentre(box);
         NanoTrackMath.TruncatedChannelMeans(frame, _pad);
         var context = _manifest.HyperParameters.ContextAmount;
         var wz = _w + context * (_w + _h);

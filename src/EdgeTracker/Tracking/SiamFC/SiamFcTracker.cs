@@ -222,14 +222,7 @@ public sealed class SiamFcTracker : ISingleObjectTracker
     /// <inheritdoc />
     public void Init(Frame frame, BoxF box)
     {
-        if (!box.IsValid)
-        {
-            throw new ArgumentException($"Initial box {box} has no positive finite size.", nameof(box));
-        }
-        _cx = box.X + (box.W - 1) / 2f;
-        _cy = box.Y + (box.H - 1) / 2f;
-        _w = box.W;
-        _h = box.H;
+        (_cx, _cy, _w, _h) = InitBox.PysotCentre(box);
         NanoTrackMath.TruncatedChannelMeans(frame, _pad);
         if (_mask is not null)
         {

@@ -130,15 +130,7 @@ public sealed class SiamRpnTracker : ISingleObjectTracker
     /// <inheritdoc />
     public void Init(Frame frame, BoxF box)
     {
-        if (!box.IsValid)
-        {
-            throw new ArgumentException($"Initial box {box} has no positive finite size.", nameof(box));
-        }
-        // pysot's centre convention: x + (w − 1)/2.
-        _cx = box.X + (box.W - 1) / 2f;
-        _cy = box.Y + (box.H - 1) / 2f;
-        _w = box.W;
-        _h = box.H;
+        (_cx, _cy, _w, _h) = InitBox.PysotCentre(box);
         NanoTrackMath.TruncatedChannelMeans(frame, _pad);
         var side = (int)MathF.Round(SiamFcMath.ExemplarSide(_w, _h, _manifest.HyperParameters.ContextAmount), MidpointRounding.ToEven);
         _sampler.Sample(frame, _cx, _cy, Math.Max(1, side), _manifest.TemplateSize, _pad, _rgb, _manifest.Normalization, _templateInput.Span);

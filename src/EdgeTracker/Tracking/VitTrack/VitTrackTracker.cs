@@ -108,11 +108,7 @@ public sealed class VitTrackTracker : ISingleObjectTracker
     /// <inheritdoc />
     public void Init(Frame frame, BoxF box)
     {
-        if (!box.IsValid)
-        {
-            throw new ArgumentException($"Initial box {box} has no positive finite size.", nameof(box));
-        }
-        _box = box;
+        _box = InitBox.Validated(box);
         var side = VitTrackDecoder.CropSide(box.W, box.H, _p.TemplateFactor);
         _sampler.Sample(frame, box.CenterX, box.CenterY, side, _manifest.TemplateSize, _pad, _rgb, _manifest.Normalization, _template.Span);
         _state.Reset();
