@@ -62,14 +62,23 @@ public sealed partial class LeakTests
             }
         }
         Cycle(50);
-        var before = Measure();
-        Cycle(2000);
-        var after = Measure();
-        var report = $"codecs: malloc in use {before.HeapBytes / 1024} KiB→{after.HeapBytes / 1024} KiB";
+        (long Growth, string Report) Round()
+        {
+            var before = Measure();
+            Cycle(2000);
+            var after = Measure();
+            return (after.HeapBytes - before.HeapBytes, $"malloc in use {before.HeapBytes / 1024} KiB→{after.HeapBytes / 1024} KiB");
+        }
+        // Two rounds, the smaller growth judged: malloc's "in use" is process-wide, and the runtime's background
+        // JIT and the previous test's GStreamer threads were seen to add ~3 MB once (CI run, 2026-11-21). A leak
+        // repeats in every round; that noise does not.
+        var first = Round();
+        var second = Round();
+        var report = $"codecs: round 1 {first.Report}, round 2 {second.Report}";
         TestContext.Current.TestOutputHelper?.WriteLine(report);
         // Without tjDestroy a decoder leaks ~3.8 KiB (measured with ctypes), so 2000 leaks ≥ 7.5 MB, and the
         // encoder more. No threads are created here, so the noise is small: bound 1 MB.
-        Assert.True(after.HeapBytes - before.HeapBytes <= 1L << 20, report);
+        Assert.True(Math.Min(first.Growth, second.Growth) <= 1L << 20, report);
     }
 
     private static void Cycle(SourceDescription description, int times)
