@@ -23,14 +23,17 @@ public sealed partial class LeakTests
         var description = SourceDescription.Parse(uri);
         // Warm-up: GStreamer loads plugins, builds its registry caches and type system once per process.
         Cycle(description, 20);
-        var before = Measure();
         // LEAK_N overrides the count when investigating (growth that does not scale with it is allocator noise).
-        Cycle(description, int.TryParse(Environment.GetEnvironmentVariable("LEAK_N"), out var n) ? n : 200);
-        var after = Measure();
+        var count = int.TryParse(Environment.GetEnvironmentVariable("LEAK_N"), out var n) ? n : 200;
+        var start = Measure();
+        Cycle(description, count);
+        var middle = Measure();
+        Cycle(description, count);
+        var end = Measure();
 
-        var report = $"{uri}: fds {before.Fds}→{after.Fds}, threads {before.Threads}→{after.Threads}, " +
-                     $"malloc in use {before.HeapBytes / 1024} KiB→{after.HeapBytes / 1024} KiB, " +
-                     $"RSS {before.RssKiB} KiB→{after.RssKiB} KiB";
+        var report = $"{uri}: fds {start.Fds}→{middle.Fds}→{end.Fds}, threads {start.Threads}→{middle.Threads}→{end.Threads}, " +
+                     $"malloc in use {start.HeapBytes / 1024}→{middle.HeapBytes / 1024}→{end.HeapBytes / 1024} KiB, " +
+                     $"RSS {start.RssKiB}→{middle.RssKiB}→{end.RssKiB} KiB";
         TestContext.Current.TestOutputHelper?.WriteLine(report);
         // Bounds: no descriptor and no thread may remain (a leaked pipeline keeps its streaming thread and, for
         // devices and sockets, an fd; a margin of 2 covers the runtime's own lazily opened files). Native heap
@@ -39,11 +42,13 @@ public sealed partial class LeakTests
         // after 800 opens: noise, not growth); +7.3 MB when run after the rest of the suite, equally after 200 and
         // after 1000 opens, and released again by the time the next test runs — transient, not a leak. Bound: 8 MB.
         // A leaked libturbojpeg decoder is only ~3.8 KiB, below this noise: the codec test below covers it.
-        // RSS (managed heap and runtime noise included; measured +1…+10 MB): 16 MB.
-        Assert.True(after.Fds - before.Fds <= 2, report);
-        Assert.True(after.Threads - before.Threads <= 2, report);
-        Assert.True(after.HeapBytes - before.HeapBytes <= 8L << 20, report);
-        Assert.True(after.RssKiB - before.RssKiB <= 16 << 10, report);
+        // RSS (managed heap and runtime noise included; measured +1…+10 MB, once +17.6 MB on a fresh clone's
+        // first run): 16 MB. Memory is judged on the smaller growth of two rounds of the same size: a leak grows
+        // in both, a one-off transient (runtime warm-up, allocator arenas) in one.
+        Assert.True(end.Fds - start.Fds <= 2, report);
+        Assert.True(end.Threads - start.Threads <= 2, report);
+        Assert.True(Math.Min(middle.HeapBytes - start.HeapBytes, end.HeapBytes - middle.HeapBytes) <= 8L << 20, report);
+        Assert.True(Math.Min(middle.RssKiB - start.RssKiB, end.RssKiB - middle.RssKiB) <= 16 << 10, report);
     }
 
     [Fact]
