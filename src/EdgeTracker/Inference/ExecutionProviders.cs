@@ -73,16 +73,7 @@ public static unsafe class ExecutionProviders
         try
         {
             Directory.CreateDirectory(settings.TensorRt.CacheFolder);
-            var entries = new (string Key, string Value)[]
-            {
-                ("device_id", settings.CudaDeviceId.ToString(CultureInfo.InvariantCulture)),
-                ("trt_fp16_enable", settings.TensorRt.Fp16 ? "1" : "0"),
-                ("trt_max_workspace_size", settings.TensorRt.WorkspaceBytes.ToString(CultureInfo.InvariantCulture)),
-                ("trt_engine_cache_enable", "1"),
-                ("trt_engine_cache_path", settings.TensorRt.CacheFolder),
-                ("trt_timing_cache_enable", "1"),
-                ("trt_timing_cache_path", settings.TensorRt.CacheFolder),
-            };
+            var entries = TensorRtEntries(settings);
             var failure = Update(trt, entries, &UpdateTrt);
             if (failure is not null)
             {
@@ -95,6 +86,30 @@ public static unsafe class ExecutionProviders
         {
             OrtApi.ReleaseTensorRTProviderOptions(trt);
         }
+    }
+
+    /// <summary>The TensorRT provider's options as ORT's key/value pairs (a dynamic-shape profile only when one is set).</summary>
+    internal static (string Key, string Value)[] TensorRtEntries(InferenceOptions settings)
+    {
+        var entries = new List<(string Key, string Value)>
+        {
+            ("device_id", settings.CudaDeviceId.ToString(CultureInfo.InvariantCulture)),
+            ("trt_fp16_enable", settings.TensorRt.Fp16 ? "1" : "0"),
+            ("trt_max_workspace_size", settings.TensorRt.WorkspaceBytes.ToString(CultureInfo.InvariantCulture)),
+            ("trt_engine_cache_enable", "1"),
+            ("trt_engine_cache_path", settings.TensorRt.CacheFolder),
+            ("trt_timing_cache_enable", "1"),
+            ("trt_timing_cache_path", settings.TensorRt.CacheFolder),
+        };
+        if (settings.TensorRt.Profile is { } profile)
+        {
+            // Without an explicit profile TensorRT builds an engine for the first batch size it sees and rebuilds
+            // (minutes on a Jetson) whenever a larger one arrives; one profile covering 1..max builds once.
+            entries.Add(("trt_profile_min_shapes", profile.Min));
+            entries.Add(("trt_profile_opt_shapes", profile.Opt));
+            entries.Add(("trt_profile_max_shapes", profile.Max));
+        }
+        return [.. entries];
     }
 
     private static string? AppendCuda(OrtSessionOptionsHandle options, InferenceOptions settings)

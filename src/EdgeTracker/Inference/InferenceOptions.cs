@@ -79,4 +79,22 @@ public sealed record TensorRtOptions
 
     /// <summary>TensorRT's workspace size in bytes (default 1 GiB).</summary>
     public long WorkspaceBytes { get; init; } = 1L << 30;
+
+    /// <summary>The shape range of a model with dynamic dimensions (a batched backbone); null for fixed shapes.</summary>
+    public TensorRtProfile? Profile { get; init; }
+}
+
+/// <summary>
+/// A TensorRT optimisation profile in ORT's syntax, <c>name:d0xd1x…</c> per input, comma-separated
+/// (e.g. <c>input:1x3x255x255</c>): the smallest, the most frequent and the largest shapes the engine must run.
+/// </summary>
+public sealed record TensorRtProfile(string Min, string Opt, string Max)
+{
+    /// <summary>The profile of one input whose first dimension is a batch of 1 to <paramref name="maxBatch"/> items of <paramref name="itemShape"/>.</summary>
+    public static TensorRtProfile ForBatch(string input, IReadOnlyList<long> itemShape, int maxBatch)
+    {
+        string Shape(int batch) => $"{input}:{batch}x{string.Join("x", itemShape)}";
+        // Tuned for one item: a camera usually follows one target, and that frame time is what users see.
+        return new TensorRtProfile(Shape(1), Shape(1), Shape(maxBatch));
+    }
 }

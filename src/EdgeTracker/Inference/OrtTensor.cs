@@ -12,6 +12,9 @@ namespace EdgeTracker.Inference;
 public sealed unsafe class OrtTensor<T> : OrtValue where T : unmanaged
 {
     private static readonly Lazy<OrtMemoryInfoHandle> CpuMemory = new(CreateCpuMemoryInfo);
+
+    /// <summary>ORT's description of plain CPU memory we own, shared by every tensor over managed arrays.</summary>
+    internal static OrtMemoryInfoHandle CpuMemoryInfo => CpuMemory.Value;
     private readonly T[] _data;
     private readonly long[] _shape;
 

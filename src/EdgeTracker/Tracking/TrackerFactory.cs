@@ -50,6 +50,19 @@ public static class TrackerFactory
         ["vittrack"] = (m, f, s, o) => new VitTrack.VitTrackTracker(m, f, s, o.Confidence, o.ChannelOrder),
     };
 
+    /// <summary>
+    /// A family's batched group: manifest, files, inference options, the most targets a camera follows, the batch
+    /// mode (the builder applies <see cref="BatchDecision"/> once it knows the provider), factory options, logger.
+    /// </summary>
+    public delegate ITrackerGroup GroupBuilder(ModelManifest manifest, IReadOnlyDictionary<string, string> files, InferenceOptions inference,
+        int maxTargets, BatchMode mode, TrackerFactoryOptions options, ILogger logger);
+
+    // Families with a batched path; every other family's group runs its trackers in turn.
+    private static readonly Dictionary<string, GroupBuilder> GroupFamilies = new(StringComparer.Ordinal)
+    {
+        ["nanotrack"] = NanoTrackGroupBuilder,
+    };
+
     /// <summary>The families this build can run.</summary>
     public static IReadOnlyCollection<string> KnownFamilies => Families.Keys;
 
@@ -123,5 +136,107 @@ public static class TrackerFactory
         logger.LogInformation("Model {Model} ({Family}) runs on execution provider {Provider} (ONNX Runtime {Version} from {Library}, {Threads} intra-op thread(s))",
             manifest.Name, manifest.Family, tracker.ExecutionProvider, OrtEnvironment.Version, OrtLibrary.LoadedFrom, inference.IntraOpThreads);
         return tracker;
+    }
+
+    /// <summary>
+    /// Creates the group of trackers one camera uses for <paramref name="modelName"/> (see <see cref="ITrackerGroup"/>):
+    /// batched across targets when <paramref name="mode"/> asks for it and the family and model allow it, in turn
+    /// otherwise. One tracker is made and checked on the way, so a broken model fails here. Logs the provider and
+    /// how the targets run.
+    /// </summary>
+    /// <param name="modelName">The model's manifest name.</param>
+    /// <param name="inference">Threads and providers.</param>
+    /// <param name="maxTargets">The most targets the camera follows at once.</param>
+    /// <param name="mode">Whether to batch (see <see cref="BatchMode"/>).</param>
+    /// <param name="options">Where models are found, tracker thresholds.</param>
+    /// <param name="logger">Where the provider and the batching decision are logged.</param>
+    public static ITrackerGroup CreateGroup(string modelName, InferenceOptions inference, int maxTargets, BatchMode mode = BatchMode.Auto,
+        TrackerFactoryOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxTargets, 1);
+        options ??= new TrackerFactoryOptions();
+        logger ??= NullLogger.Instance;
+        var manifest = FindManifest(modelName, options);
+        GroupBuilder? builder;
+        lock (Families)
+        {
+            GroupFamilies.TryGetValue(manifest.Family, out builder);
+        }
+        ITrackerGroup group;
+        if (builder is null)
+        {
+            var first = Create(modelName, inference, options, logger);
+            group = new SequentialTrackerGroup(manifest.Name, first.ExecutionProvider, () => Create(modelName, inference, options, logger),
+                $"the {manifest.Family} family tracks its targets one after another (a batched path exists for: {string.Join(", ", GroupFamilies.Keys)})",
+                first);
+        }
+        else
+        {
+            var files = manifest.Resolve(ModelSearchPath(options));
+            group = builder(manifest, files, inference, maxTargets, mode, options, logger);
+            try
+            {
+                group.CreateTracker().Dispose(); // proves the per-target files (the head) load too
+            }
+            catch
+            {
+                group.Dispose();
+                throw;
+            }
+            logger.LogInformation("Model {Model} ({Family}) runs on execution provider {Provider} (ONNX Runtime {Version} from {Library}, {Threads} intra-op thread(s))",
+                manifest.Name, manifest.Family, group.ExecutionProvider, OrtEnvironment.Version, OrtLibrary.LoadedFrom, inference.IntraOpThreads);
+        }
+        logger.LogInformation("Model {Model}: targets {How}: {Reason}", manifest.Name,
+            group.Batching.Batched ? "batched" : "tracked in turn", group.Batching.Reason);
+        return group;
+    }
+
+    /// <summary>
+    /// How many targets one run may take: <paramref name="maxTargets"/>, or 1 with the reason. <see cref="BatchMode.Auto"/>
+    /// runs in turn on the CPU with one intra-op thread, where a batch measured slower (docs/performance.md).
+    /// </summary>
+    public static (int MaxBatch, string? Reason) BatchDecision(BatchMode mode, int maxTargets, string provider, int intraOpThreads)
+    {
+        if (maxTargets == 1)
+        {
+            return (1, "one target per camera (Tracking:MaxTargets is 1)");
+        }
+        return mode switch
+        {
+            BatchMode.Off => (1, "batching is off (Tracking:Batching)"),
+            BatchMode.Auto when provider == "cpu" && intraOpThreads == 1 =>
+                (1, "on the CPU with one intra-op thread a batch measured slower than targets in turn (Tracking:Batching=on forces it)"),
+            _ => (maxTargets, null),
+        };
+    }
+
+    private static ITrackerGroup NanoTrackGroupBuilder(ModelManifest manifest, IReadOnlyDictionary<string, string> files, InferenceOptions inference,
+        int maxTargets, BatchMode mode, TrackerFactoryOptions options, ILogger logger)
+    {
+        var sessionOptions = OrtSessionOptions.Create(inference, logger);
+        OrtSessionOptions? batchOptions = null;
+        try
+        {
+            var (maxBatch, notBatchedReason) = BatchDecision(mode, maxTargets, sessionOptions.Provider, inference.IntraOpThreads);
+            if (maxBatch > 1 && sessionOptions.Provider == "tensorrt")
+            {
+                var backbone = Inference.Onnx.OnnxModels.Read(File.ReadAllBytes(files["backbone"]), files["backbone"]);
+                var input = backbone.Graph.Input[0];
+                batchOptions = OrtSessionOptions.Create(inference with
+                {
+                    TensorRt = inference.TensorRt with
+                    {
+                        Profile = TensorRtProfile.ForBatch(input.Name, Inference.Onnx.OnnxModels.InputShape(backbone, input.Name)[1..], maxBatch),
+                    },
+                }, logger);
+            }
+            return new NanoTrackGroup(manifest, files, sessionOptions, batchOptions, maxBatch, notBatchedReason, options.Confidence, options.ChannelOrder);
+        }
+        catch
+        {
+            batchOptions?.Dispose();
+            sessionOptions.Dispose();
+            throw;
+        }
     }
 }

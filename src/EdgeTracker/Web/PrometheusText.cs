@@ -47,6 +47,8 @@ public static class PrometheusText
         foreach (var p in pipelines) Line("edgetracker_track_messages_dropped_total", Cam(p.Name), p.Metrics.TrackMessagesDropped);
         Head("edgetracker_tracking_allocated_bytes_total", "counter", "Bytes the tracking thread allocated while processing frames (0 in steady state; commands excluded).");
         foreach (var p in pipelines) Line("edgetracker_tracking_allocated_bytes_total", Cam(p.Name), p.TrackingThreadAllocatedBytes);
+        Head("edgetracker_inference_batch_max", "gauge", "The most targets of a camera one inference run takes (1: its targets are tracked in turn; Tracking:Batching).");
+        foreach (var p in pipelines) Line("edgetracker_inference_batch_max", Cam(p.Name), p.Batching.MaxBatch);
         Head("edgetracker_stage_latency_seconds", "histogram", "Per-stage latency: handoff (capture to tracking thread), track (all targets' tracker steps), total (capture to results queued).");
         foreach (var p in pipelines)
         {

@@ -21,10 +21,15 @@ public sealed class EndToEndTests(ITestOutputHelper output)
     /// </summary>
     private const double MeanIoUThreshold = 0.6;
 
+    /// <remarks>
+    /// The second row also sets a decoy target (scenery in a corner) and forces <c>Tracking:Batching=on</c>, so both
+    /// targets' search crops go through one backbone run a frame: the real target's IoU then shows the batched path
+    /// end to end, and the decoy must get its track on every frame too.
+    /// </remarks>
     [Theory]
-    [InlineData("otb_crossing")]
-    [InlineData("vot_ball1_staple")]
-    public async Task A_target_set_over_MQTT_on_frame_1_is_tracked_on_every_frame_of_a_real_sequence(string name)
+    [InlineData("otb_crossing", false)]
+    [InlineData("vot_ball1_staple", true)]
+    public async Task A_target_set_over_MQTT_on_frame_1_is_tracked_on_every_frame_of_a_real_sequence(string name, bool batched)
     {
         var sequence = Sequence.Load(TestData.Sequence(name));
         var frames = sequence.FramePaths.Count;
@@ -33,7 +38,7 @@ public sealed class EndToEndTests(ITestOutputHelper output)
         using var daemon = new DaemonProcess("--Device:Id=e2e", $"--Mqtt:Port={broker.Port}", "--Cameras:0:Name=cam0",
             $"--Cameras:0:Source=images://{sequence.Folder}?fps=15", "--Tracking:Model=nanotrack-v3", "--Inference:Providers=cpu",
             // The box is drawn on frame 1; the history must still hold it when the command arrives on a slow machine.
-            "--Tracking:HistorySeconds=60", "--Tracking:HistoryMaxFrames=200");
+            "--Tracking:HistorySeconds=60", "--Tracking:HistoryMaxFrames=200", $"--Tracking:Batching={(batched ? "on" : "auto")}");
         var clock = Stopwatch.StartNew();
         try
         {
@@ -46,18 +51,28 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             Assert.True(reply.GetProperty("ok").GetBoolean(), reply.ToString());
             Assert.Equal(1, reply.GetProperty("frame").GetInt64());
             var id = reply.GetProperty("id").GetString();
+            if (batched)
+            {
+                broker.Publish("edgetracker/e2e/cam0/target/set",
+                    """{"requestId":"e2e-2","id":"decoy","box":{"x":8,"y":8,"w":40,"h":30},"units":"px","frame":1}""");
+                var decoyReply = watcher.WaitFor("/e2e/reply", r => r.GetProperty("requestId").GetString() == "e2e-2", Long);
+                Assert.True(decoyReply.GetProperty("ok").GetBoolean(), decoyReply.ToString());
+            }
 
             // images:// without loop ends: the camera says so, and the daemon stays up.
             watcher.WaitFor("/cam0/events", e => e.GetProperty("type").GetString() == "camera_ended", TimeSpan.FromSeconds(180));
             var boxes = new Dictionary<long, BoxF>();
+            var decoyFrames = new HashSet<long>();
             var clockEnd = Stopwatch.StartNew();
-            while (!boxes.ContainsKey(frames) && clockEnd.Elapsed < TimeSpan.FromSeconds(30))
+            while ((!boxes.ContainsKey(frames) || (batched && !decoyFrames.Contains(frames))) && clockEnd.Elapsed < TimeSpan.FromSeconds(30))
             {
                 foreach (var track in watcher.Json("/cam0/tracks"))
                 {
                     foreach (var target in track.GetProperty("targets").EnumerateArray())
                     {
-                        if (target.GetProperty("id").GetString() != id) continue;
+                        var targetId = target.GetProperty("id").GetString();
+                        if (targetId == "decoy") decoyFrames.Add(track.GetProperty("frame").GetInt64());
+                        if (targetId != id) continue;
                         var b = target.GetProperty("box");
                         boxes.TryAdd(track.GetProperty("frame").GetInt64(),
                             new BoxF(b.GetProperty("x").GetSingle(), b.GetProperty("y").GetSingle(), b.GetProperty("w").GetSingle(), b.GetProperty("h").GetSingle()));
@@ -67,6 +82,18 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             }
             var missing = Enumerable.Range(1, frames).Where(f => !boxes.ContainsKey(f)).ToList();
             Assert.True(missing.Count == 0, $"no track for frames {string.Join(",", missing.Take(20))} ({missing.Count} of {frames})");
+            var metrics = await daemon.MetricsAsync();
+            Assert.Contains($"edgetracker_inference_batch_max{{camera=\"cam0\"}} {(batched ? 4 : 1)}\n", metrics);
+            if (batched)
+            {
+                var decoyMissing = Enumerable.Range(1, frames).Where(f => !decoyFrames.Contains(f)).ToList();
+                Assert.True(decoyMissing.Count == 0, $"no decoy track for frames {string.Join(",", decoyMissing.Take(20))}");
+                Assert.Contains("targets batched: up to 4 search crops per backbone run", daemon.Log);
+            }
+            else
+            {
+                Assert.Contains("targets tracked in turn: on the CPU with one intra-op thread", daemon.Log);
+            }
 
             var ious = new List<double>();
             for (var f = 1; f <= frames; f++)
@@ -75,7 +102,7 @@ public sealed class EndToEndTests(ITestOutputHelper output)
                 if (gt.IsValid) ious.Add(boxes[f].IoU(gt));
             }
             var mean = ious.Average();
-            output.WriteLine($"{name} through the daemon: {frames} frames tracked, mean IoU {mean:0.000} (threshold {MeanIoUThreshold}), {clock.Elapsed.TotalSeconds:0.0} s");
+            output.WriteLine($"{name} through the daemon ({(batched ? "batched with a decoy" : "one target")}): {frames} frames tracked, mean IoU {mean:0.000} (threshold {MeanIoUThreshold}), {clock.Elapsed.TotalSeconds:0.0} s");
             Assert.True(mean > MeanIoUThreshold, $"mean IoU {mean:0.000} ≤ {MeanIoUThreshold}");
 
             var health = await daemon.HealthAsync();

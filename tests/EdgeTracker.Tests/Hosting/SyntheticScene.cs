@@ -125,7 +125,9 @@ internal sealed class BrightSpotFactory : ITrackerFactory
     public string Model => "bright-spot";
     public string Provider => "cpu";
 
-    public ISingleObjectTracker Create()
+    public ITrackerGroup CreateGroup(int maxTargets) => new SequentialTrackerGroup(Model, Provider, Create, "bright-spot is a test tracker");
+
+    private BrightSpotTracker Create()
     {
         var tracker = new BrightSpotTracker();
         lock (Created) Created.Add(tracker);

@@ -63,6 +63,11 @@ public sealed class TrackingOptions
     public string ModelsPath { get; set; } = "";
     /// <summary>The most targets one camera follows at once.</summary>
     public int MaxTargets { get; set; } = 4;
+    /// <summary>
+    /// Whether a camera's targets share one inference run a frame: <c>auto</c> (on a GPU, or the CPU with more
+    /// than one intra-op thread), <c>on</c> (whenever the model allows it) or <c>off</c>.
+    /// </summary>
+    public string Batching { get; set; } = "auto";
     /// <summary>How far back a <c>target/set</c> naming a <c>frame</c> can reach.</summary>
     public double HistorySeconds { get; set; } = 2;
     /// <summary>

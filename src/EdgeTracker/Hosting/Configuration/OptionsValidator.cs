@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using EdgeTracker.Camera;
 using EdgeTracker.Camera.Sources;
+using EdgeTracker.Tracking;
 
 namespace EdgeTracker.Hosting.Configuration;
 
@@ -65,6 +66,8 @@ public static partial class OptionsValidator
             $"'{t.Model}' must be a model name (the manifest models/<name>.json), not empty or a path");
         Check(t.ModelsPath.Length == 0 || Directory.Exists(t.ModelsPath), "Tracking:ModelsPath", $"'{t.ModelsPath}' is not a folder");
         Check(t.MaxTargets is >= 1 and <= 32, "Tracking:MaxTargets", $"{t.MaxTargets} is outside 1–32");
+        Check(Enum.TryParse<BatchMode>(t.Batching, ignoreCase: true, out _) && !int.TryParse(t.Batching, out _), "Tracking:Batching",
+            $"'{t.Batching}' is not one of auto, on, off");
         Check(t.HistorySeconds is >= 0 and <= 60, "Tracking:HistorySeconds", $"{t.HistorySeconds} is outside 0–60");
         Check(t.HistoryMaxFrames is >= 1 and <= 2000, "Tracking:HistoryMaxFrames", $"{t.HistoryMaxFrames} is outside 1–2000");
 

@@ -13,7 +13,8 @@ public sealed record PipelineSettings(string Camera, string SourceUri, int MaxTa
 
 /// <summary>
 /// One camera's pipeline: the source's capture thread hands frames over; this pipeline's own tracking thread
-/// runs every target's tracker, keeps the frame history, applies commands between frames, and queues results
+/// runs every target's tracker (all of them in one batched inference run where the model allows it, see
+/// <see cref="ITrackerGroup"/>), keeps the frame history, applies commands between frames, and queues results
 /// for publishing behind bounded queues, so neither the broker nor the web page can slow it down.
 /// </summary>
 /// <remarks>
@@ -25,6 +26,10 @@ public sealed class CameraPipeline : IDisposable
     private const int TakeTimeoutMs = 100;
     private readonly IFrameSource _source;
     private readonly ITrackerFactory _factory;
+    private readonly ITrackerGroup _group;
+    private readonly ISingleObjectTracker[] _stepTrackers;
+    private readonly TrackResult[] _stepResults;
+    private readonly Exception?[] _stepFailures;
     private readonly ILogger _logger;
     private readonly ITargetFollower? _follower;
     private readonly FrameHistory _history;
@@ -58,6 +63,10 @@ public sealed class CameraPipeline : IDisposable
         _logger = logger;
         _follower = follower;
         _history = new FrameHistory(settings.HistorySeconds, settings.HistoryMaxFrames);
+        _group = factory.CreateGroup(settings.MaxTargets);
+        _stepTrackers = new ISingleObjectTracker[settings.MaxTargets];
+        _stepResults = new TrackResult[settings.MaxTargets];
+        _stepFailures = new Exception?[settings.MaxTargets];
         _snapshot = new TargetSnapshot[settings.MaxTargets];
         _healthTargets = new TargetSnapshot[settings.MaxTargets];
         for (var i = 0; i < 64; i++)
@@ -81,6 +90,9 @@ public sealed class CameraPipeline : IDisposable
     public PipelineMetrics Metrics { get; } = new();
 
     public PreviewSlot Preview { get; }
+
+    /// <summary>Whether this camera's targets share one inference run a frame, and why (not).</summary>
+    public BatchingInfo Batching => _group.Batching;
 
     /// <summary>Each processed frame's results, for the publisher (return them with <see cref="ReturnTrackFrame"/>).</summary>
     public ChannelReader<TrackFrame> Tracks => _tracks.Reader;
@@ -153,7 +165,7 @@ public sealed class CameraPipeline : IDisposable
         try
         {
             // Off the tracking thread: creating sessions takes time, and tracking must not wait for it.
-            tracker = _idleTrackers.TryTake(out var idle) ? idle : _factory.Create();
+            tracker = _idleTrackers.TryTake(out var idle) ? idle : _group.CreateTracker();
         }
         catch (Exception e)
         {
@@ -241,10 +253,17 @@ public sealed class CameraPipeline : IDisposable
 
         var count = 0;
         var followed = -1;
-        for (var i = 0; i < _targets.Count; i++)
+        var targets = _targets.Count;
+        for (var i = 0; i < targets; i++)
+        {
+            _stepTrackers[i] = _targets[i].Tracker;
+        }
+        _group.TrackAll(frame, _stepTrackers.AsSpan(0, targets), _stepResults, _stepFailures);
+        for (var i = 0; i < targets; i++)
         {
             var target = _targets[i];
-            Step(target, frame);
+            Apply(target, frame, _stepResults[i], _stepFailures[i]);
+            _stepFailures[i] = null;
             if (followed < 0 && target.Last.State == TargetState.Tracking)
             {
                 followed = i;
@@ -269,19 +288,31 @@ public sealed class CameraPipeline : IDisposable
         PublishHealth(_snapshot.AsSpan(0, count));
     }
 
+    /// <summary>One target alone (catching up through the history after <c>target/set</c>).</summary>
     private void Step(Target target, Frame frame)
     {
-        var before = target.Last.State;
-        TrackResult result;
+        TrackResult result = default;
+        Exception? failure = null;
         try
         {
             result = target.Tracker.Track(frame);
         }
         catch (Exception e)
         {
+            failure = e;
+        }
+        Apply(target, frame, result, failure);
+    }
+
+    /// <summary>Takes a target's result for <paramref name="frame"/>: a failed tracker is logged once and reported lost.</summary>
+    private void Apply(Target target, Frame frame, TrackResult result, Exception? failure)
+    {
+        var before = target.Last.State;
+        if (failure is not null)
+        {
             if (!target.Faulted)
             {
-                _logger.LogError(e, "Camera {Camera}: target {Target}'s tracker failed on frame {Frame}", Name, target.Id, frame.Sequence);
+                _logger.LogError(failure, "Camera {Camera}: target {Target}'s tracker failed on frame {Frame}", Name, target.Id, frame.Sequence);
                 target.Faulted = true;
             }
             result = target.Last with { State = TargetState.Lost, Confidence = 0 };
@@ -530,6 +561,8 @@ public sealed class CameraPipeline : IDisposable
             _history.Dispose();
             foreach (var t in _targets) t.Tracker.Dispose();
             while (_idleTrackers.TryTake(out var idle)) idle.Dispose();
+            Array.Clear(_stepTrackers);
+            _group.Dispose(); // after its trackers: they run on its shared sessions
         }
         _stop.Dispose();
     }

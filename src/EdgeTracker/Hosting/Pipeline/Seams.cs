@@ -45,7 +45,10 @@ public interface IFrameSource : IDisposable
     bool TryTake(int timeoutMs, out Frame frame);
 }
 
-/// <summary>Creates trackers for one model (sessions are costly: the pipeline reuses cleared ones).</summary>
+/// <summary>
+/// Creates each camera's group of trackers for the configured model (sessions are costly: a pipeline makes one
+/// group, and reuses cleared trackers).
+/// </summary>
 public interface ITrackerFactory
 {
     string Model { get; }
@@ -53,7 +56,8 @@ public interface ITrackerFactory
     /// <summary>The execution provider in use (tensorrt, cuda, cpu).</summary>
     string Provider { get; }
 
-    ISingleObjectTracker Create();
+    /// <summary>A camera's group: its trackers share sessions and, where the model allows, one batched run a frame.</summary>
+    ITrackerGroup CreateGroup(int maxTargets);
 }
 
 /// <summary>Where a pipeline sends the followed target's position each frame (the pan-tilt head).</summary>
