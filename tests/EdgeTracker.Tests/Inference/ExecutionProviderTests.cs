@@ -32,6 +32,21 @@ public sealed class ExecutionProviderTests
 
     private static readonly TensorRtOptions TrtCache = new() { CacheFolder = Path.Combine(Path.GetTempPath(), "et-trt-test") };
 
+    [Fact]
+    public void A_batched_session_gives_TensorRT_one_profile_from_one_item_to_the_largest_batch()
+    {
+        // TensorRT cannot run here; what can be checked is exactly what ORT's TensorRT provider is handed.
+        var plain = ExecutionProviders.TensorRtEntries(new InferenceOptions { TensorRt = TrtCache });
+        Assert.DoesNotContain(plain, e => e.Key.StartsWith("trt_profile", StringComparison.Ordinal));
+
+        var profile = TensorRtProfile.ForBatch("input", [3, 255, 255], maxBatch: 4);
+        var batched = ExecutionProviders.TensorRtEntries(new InferenceOptions { TensorRt = TrtCache with { Profile = profile } }).ToDictionary();
+        Assert.Equal("input:1x3x255x255", batched["trt_profile_min_shapes"]);
+        Assert.Equal("input:1x3x255x255", batched["trt_profile_opt_shapes"]);
+        Assert.Equal("input:4x3x255x255", batched["trt_profile_max_shapes"]);
+        Assert.Equal("1", batched["trt_engine_cache_enable"]);
+    }
+
     [Theory]
     [InlineData("tensorrt")]
     [InlineData("cuda")]
