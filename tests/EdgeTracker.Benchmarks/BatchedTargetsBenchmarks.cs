@@ -6,9 +6,9 @@ using EdgeTracker.Tracking;
 namespace EdgeTracker.Benchmarks;
 
 /// <summary>
-/// One camera frame with several NanoTrack v3 targets: the targets tracked in turn against one batched backbone
-/// run for all of them (<see cref="NanoTrackGroup"/>), for 1, 2 and 4 targets and 1 or 2 intra-op threads, side by
-/// side in one run. The frame is the same each time, so every target stays tracking (no lost-state searches).
+/// One camera frame with several targets: tracked in turn against one batched run for all of them (NanoTrack v3:
+/// the backbone, <see cref="NanoTrackGroup"/>; VitTrack: the whole model, <see cref="Tracking.VitTrack.VitTrackGroup"/>),
+/// for 1, 2 and 4 targets and 1 or 2 intra-op threads, side by side in one run. The frame is the same each time, so every target stays tracking (no lost-state searches).
 /// Run: <c>scripts/bench --filter '*BatchedTargets*'</c>. Needs EDGETRACKER_DATA.
 /// </summary>
 [MemoryDiagnoser]
@@ -23,6 +23,9 @@ public class BatchedTargetsBenchmarks
     private Exception?[] _failures = null!;
     private Frame _first = null!;
     private Frame _second = null!;
+
+    [Params("nanotrack-v3", "vittrack")]
+    public string Model { get; set; } = "nanotrack-v3";
 
     [Params(1, 2, 4)]
     public int Targets { get; set; }
@@ -41,11 +44,11 @@ public class BatchedTargetsBenchmarks
         decoder.Decode(File.ReadAllBytes(sequence.FramePaths[0]), _first, 1);
         decoder.Decode(File.ReadAllBytes(sequence.FramePaths[1]), _second, 2);
         var options = new InferenceOptions { Providers = ["cpu"], IntraOpThreads = Threads };
-        _inTurn = TrackerFactory.CreateGroup("nanotrack-v3", options, Math.Max(Targets, 2), BatchMode.Off);
-        _batched = TrackerFactory.CreateGroup("nanotrack-v3", options, Math.Max(Targets, 2), BatchMode.On);
+        _inTurn = TrackerFactory.CreateGroup(Model, options, Math.Max(Targets, 2), BatchMode.Off);
+        _batched = TrackerFactory.CreateGroup(Model, options, Math.Max(Targets, 2), BatchMode.On);
         if (!_batched.Batching.Batched)
         {
-            throw new InvalidOperationException($"nanotrack-v3 did not batch: {_batched.Batching.Reason}");
+            throw new InvalidOperationException($"{Model} did not batch: {_batched.Batching.Reason}");
         }
         var truth = sequence.GroundTruth[0];
         _inTurnTrackers = new ISingleObjectTracker[Targets];
@@ -72,7 +75,7 @@ public class BatchedTargetsBenchmarks
         _batched.Dispose();
     }
 
-    /// <summary>Every target's full step, one after another (each runs its own backbone crop).</summary>
+    /// <summary>Every target's full step, one after another (each runs the network on its own crop).</summary>
     [Benchmark(Baseline = true)]
     public TrackResult InTurn()
     {
@@ -80,7 +83,7 @@ public class BatchedTargetsBenchmarks
         return _results[0];
     }
 
-    /// <summary>All targets' search crops through one backbone run, then each target's head.</summary>
+    /// <summary>All targets' crops through one network run, then each target's own rest of the step.</summary>
     [Benchmark]
     public TrackResult Batched()
     {

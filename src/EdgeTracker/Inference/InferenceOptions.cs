@@ -97,4 +97,8 @@ public sealed record TensorRtProfile(string Min, string Opt, string Max)
         // Tuned for one item: a camera usually follows one target, and that frame time is what users see.
         return new TensorRtProfile(Shape(1), Shape(1), Shape(maxBatch));
     }
+
+    /// <summary>One profile for several inputs (ORT joins them with commas).</summary>
+    public static TensorRtProfile Combine(IReadOnlyList<TensorRtProfile> profiles) => new(
+        string.Join(",", profiles.Select(p => p.Min)), string.Join(",", profiles.Select(p => p.Opt)), string.Join(",", profiles.Select(p => p.Max)));
 }

@@ -4,7 +4,7 @@ using EdgeTracker.Inference;
 namespace EdgeTracker.Tracking;
 
 /// <summary>
-/// NanoTrack's trackers of one camera over one shared backbone. <see cref="TrackAll"/> crops every target's
+/// NanoTrack's trackers of one camera over one shared backbone. <see cref="BatchedTrackerGroup{TTracker}.TrackAll"/> crops every target's
 /// search region into its own item of the backbone's batch, runs the backbone once for all of them, and then each
 /// target's own head (its template is folded into its head, so heads cannot share a run). The backbone is about
 /// two thirds of a NanoTrack step, and on a GPU one batched run costs little more than one crop.
@@ -15,7 +15,7 @@ namespace EdgeTracker.Tracking;
 /// lost runs its wider search afterwards on its own. Sharing the backbone also means one backbone session per
 /// camera instead of two per target.
 /// </remarks>
-public sealed class NanoTrackGroup : ITrackerGroup
+public sealed class NanoTrackGroup : BatchedTrackerGroup<NanoTrackTracker>
 {
     private readonly ModelManifest _manifest;
     private readonly IReadOnlyDictionary<string, string> _files;
@@ -24,7 +24,6 @@ public sealed class NanoTrackGroup : ITrackerGroup
     private readonly NanoTrackBackbone _backbone;
     private readonly ConfidenceOptions? _confidence;
     private readonly string? _channelOrder;
-    private readonly NanoTrackTracker?[] _batch;
 
     /// <summary>Loads the shared backbone for up to <paramref name="maxBatch"/> targets a run.</summary>
     /// <param name="manifest">A <c>nanotrack</c> manifest.</param>
@@ -48,113 +47,44 @@ public sealed class NanoTrackGroup : ITrackerGroup
         _batchOptions = batchOptions;
         _confidence = confidence;
         _channelOrder = channelOrder;
-        _backbone = NanoTrackBackbone.Load(manifest, files["backbone"], options, batchOptions, maxBatch);
-        Batching = maxBatch == 1 && notBatchedReason is not null ? _backbone.Batching with { Reason = notBatchedReason } : _backbone.Batching;
-        _batch = new NanoTrackTracker?[_backbone.Capacity];
+        _backbone = NanoTrackBackbone.Load(manifest, files["backbone"], options, batchOptions, maxBatch, notBatchedReason);
+        Batching = _backbone.Batching;
     }
 
     /// <inheritdoc />
-    public string ModelName => _manifest.Name;
+    public override string ModelName => _manifest.Name;
 
     /// <inheritdoc />
-    public string ExecutionProvider => _options.Provider;
+    public override string ExecutionProvider => _options.Provider;
 
     /// <inheritdoc />
-    public BatchingInfo Batching { get; }
+    public override BatchingInfo Batching { get; }
 
     /// <inheritdoc />
-    public ISingleObjectTracker CreateTracker() =>
+    public override ISingleObjectTracker CreateTracker() =>
         new NanoTrackTracker(_manifest, _files, _backbone, ownsBackbone: false, _options, ownsSessionOptions: false, _confidence, _channelOrder);
 
     /// <inheritdoc />
-    public void TrackAll(Frame frame, ReadOnlySpan<ISingleObjectTracker> trackers, Span<TrackResult> results, Span<Exception?> failures)
-    {
-        var capacity = _backbone.Capacity;
-        for (var start = 0; start < trackers.Length; start += capacity)
-        {
-            var count = Math.Min(capacity, trackers.Length - start);
-            TrackBatch(frame, trackers.Slice(start, count), results.Slice(start, count), failures.Slice(start, count));
-        }
-    }
-
-    private void TrackBatch(Frame frame, ReadOnlySpan<ISingleObjectTracker> trackers, Span<TrackResult> results, Span<Exception?> failures)
-    {
-        // 1. Every target crops into its own batch item; one that cannot (not initialised, not ours) is left out.
-        var count = 0;
-        for (var i = 0; i < trackers.Length; i++)
-        {
-            failures[i] = null;
-            _batch[i] = null;
-            try
-            {
-                var tracker = trackers[i] as NanoTrackTracker;
-                if (tracker is null || !ReferenceEquals(tracker.Backbone, _backbone))
-                {
-                    throw new ArgumentException($"Tracker {i} ({trackers[i].GetType().Name}) was not made by this group.", nameof(trackers));
-                }
-                tracker.CropSearch(frame, _backbone.SearchInput.Item(count));
-                _batch[i] = tracker;
-                count++;
-            }
-            catch (Exception e)
-            {
-                failures[i] = e;
-            }
-        }
-        if (count == 0)
-        {
-            return;
-        }
-
-        // 2. One backbone run for all; each target takes its features before any target runs an extra search
-        //    (a lost target's wider search reuses the first item).
-        var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
-        {
-            _backbone.RunSearch(count);
-        }
-        catch (Exception e)
-        {
-            for (var i = 0; i < trackers.Length; i++)
-            {
-                if (_batch[i] is not null)
-                {
-                    failures[i] = e;
-                    _batch[i] = null;
-                }
-            }
-            return;
-        }
-        var backboneTicks = System.Diagnostics.Stopwatch.GetTimestamp() - t0;
-        for (int i = 0, item = 0; i < trackers.Length; i++)
-        {
-            if (_batch[i] is { } tracker)
-            {
-                tracker.TakeFeatures(_backbone.SearchFeatures.Item(item++), backboneTicks);
-            }
-        }
-
-        // 3. Each target's own head, post-processing and state.
-        for (var i = 0; i < trackers.Length; i++)
-        {
-            if (_batch[i] is not { } tracker)
-            {
-                continue;
-            }
-            _batch[i] = null;
-            try
-            {
-                results[i] = tracker.CompleteTrack(frame);
-            }
-            catch (Exception e)
-            {
-                failures[i] = e;
-            }
-        }
-    }
+    protected override int Capacity => _backbone.Capacity;
 
     /// <inheritdoc />
-    public void Dispose()
+    protected override bool IsMember(NanoTrackTracker tracker) => ReferenceEquals(tracker.Backbone, _backbone);
+
+    /// <inheritdoc />
+    protected override void Prepare(NanoTrackTracker tracker, Frame frame, int item) => tracker.CropSearch(frame, _backbone.SearchInput.Item(item));
+
+    /// <inheritdoc />
+    protected override void RunBatch(int count) => _backbone.RunSearch(count);
+
+    /// <inheritdoc />
+    /// <remarks>Every target copies its features before any finishes: a lost target's wider search reuses the first item.</remarks>
+    protected override void Collect(NanoTrackTracker tracker, int item, long runTicks) => tracker.TakeFeatures(_backbone.SearchFeatures.Item(item), runTicks);
+
+    /// <inheritdoc />
+    protected override TrackResult Finish(NanoTrackTracker tracker, Frame frame) => tracker.CompleteTrack(frame);
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
     {
         _backbone.Dispose();
         _batchOptions?.Dispose();

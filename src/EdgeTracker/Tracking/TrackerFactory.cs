@@ -60,7 +60,10 @@ public static class TrackerFactory
     // Families with a batched path; every other family's group runs its trackers in turn.
     private static readonly Dictionary<string, GroupBuilder> GroupFamilies = new(StringComparer.Ordinal)
     {
-        ["nanotrack"] = NanoTrackGroupBuilder,
+        ["nanotrack"] = (m, f, i, max, mode, o, log) => BuildGroup(m, f["backbone"], i, max, mode, log,
+            (options, batchOptions, batch, reason) => new NanoTrackGroup(m, f, options, batchOptions, batch, reason, o.Confidence, o.ChannelOrder)),
+        ["vittrack"] = (m, f, i, max, mode, o, log) => BuildGroup(m, f["model"], i, max, mode, log,
+            (options, batchOptions, batch, reason) => new VitTrack.VitTrackGroup(m, f, options, batchOptions, batch, reason, o.Confidence, o.ChannelOrder)),
     };
 
     /// <summary>The families this build can run.</summary>
@@ -210,8 +213,12 @@ public static class TrackerFactory
         };
     }
 
-    private static ITrackerGroup NanoTrackGroupBuilder(ModelManifest manifest, IReadOnlyDictionary<string, string> files, InferenceOptions inference,
-        int maxTargets, BatchMode mode, TrackerFactoryOptions options, ILogger logger)
+    /// <summary>
+    /// Makes a batched family's group: session options, the batch decision for the provider they loaded, and for
+    /// TensorRT separate options with a 1..max batch profile for the batched file.
+    /// </summary>
+    private static ITrackerGroup BuildGroup(ModelManifest manifest, string batchedFile, InferenceOptions inference, int maxTargets, BatchMode mode, ILogger logger,
+        Func<OrtSessionOptions, OrtSessionOptions?, int, string?, ITrackerGroup> create)
     {
         var sessionOptions = OrtSessionOptions.Create(inference, logger);
         OrtSessionOptions? batchOptions = null;
@@ -220,17 +227,16 @@ public static class TrackerFactory
             var (maxBatch, notBatchedReason) = BatchDecision(mode, maxTargets, sessionOptions.Provider, inference.IntraOpThreads);
             if (maxBatch > 1 && sessionOptions.Provider == "tensorrt")
             {
-                var backbone = Inference.Onnx.OnnxModels.Read(File.ReadAllBytes(files["backbone"]), files["backbone"]);
-                var input = backbone.Graph.Input[0];
+                var model = Inference.Onnx.OnnxModels.Read(File.ReadAllBytes(batchedFile), batchedFile);
+                var weights = model.Graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+                var profiles = model.Graph.Input.Where(i => !weights.Contains(i.Name))
+                    .Select(i => TensorRtProfile.ForBatch(i.Name, Inference.Onnx.OnnxModels.InputShape(model, i.Name)[1..], maxBatch)).ToList();
                 batchOptions = OrtSessionOptions.Create(inference with
                 {
-                    TensorRt = inference.TensorRt with
-                    {
-                        Profile = TensorRtProfile.ForBatch(input.Name, Inference.Onnx.OnnxModels.InputShape(backbone, input.Name)[1..], maxBatch),
-                    },
+                    TensorRt = inference.TensorRt with { Profile = TensorRtProfile.Combine(profiles) },
                 }, logger);
             }
-            return new NanoTrackGroup(manifest, files, sessionOptions, batchOptions, maxBatch, notBatchedReason, options.Confidence, options.ChannelOrder);
+            return create(sessionOptions, batchOptions, maxBatch, notBatchedReason);
         }
         catch
         {

@@ -88,7 +88,7 @@ public sealed class EndToEndTests(ITestOutputHelper output)
             {
                 var decoyMissing = Enumerable.Range(1, frames).Where(f => !decoyFrames.Contains(f)).ToList();
                 Assert.True(decoyMissing.Count == 0, $"no decoy track for frames {string.Join(",", decoyMissing.Take(20))}");
-                Assert.Contains("targets batched: up to 4 search crops per backbone run", daemon.Log);
+                Assert.Contains("targets batched: up to 4 per run", daemon.Log);
             }
             else
             {

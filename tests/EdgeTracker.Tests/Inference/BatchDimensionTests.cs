@@ -138,4 +138,47 @@ public sealed class BatchDimensionTests
         tensor.Item(1)[2] = 7f;
         Assert.Equal(3, tensor.ItemLength);
     }
+
+    [Fact]
+    public void A_batched_session_proves_its_rewrite_and_runs_any_count_up_to_its_capacity()
+    {
+        var model = SqueezeExcite();
+        model.Graph.Node.RemoveAt(model.Graph.Node.Count - 1); // float outputs only
+        model.Graph.Output.RemoveAt(1);
+        var bytes = OnnxModels.Write(model);
+        using var options = OrtSessionOptions.Create(Cpu);
+        using var session = BatchedSession.Load(bytes, "se", options, capacity: 3);
+        Assert.True(session.Batched, session.Reason);
+        Assert.Equal(3, session.Capacity);
+        Assert.Contains("2 reshape(s) made batch-agnostic", session.Reason);
+
+        using var single = BatchedSession.Load(bytes, "se", options, capacity: 1, notBatchedReason: "asked for one");
+        Assert.False(single.Batched);
+        Assert.Equal("asked for one", single.Reason);
+        for (var count = 1; count <= 3; count++)
+        {
+            for (var k = 0; k < count; k++)
+            {
+                var item = session.Input(0).Item(k);
+                for (var i = 0; i < item.Length; i++) item[i] = MathF.Sin(i * 0.1f * (k + count));
+            }
+            session.Run(count);
+            for (var k = 0; k < count; k++)
+            {
+                session.Input(0).Item(k).CopyTo(single.Input(0).Item(0));
+                single.Run(1);
+                Assert.Equal(single.Output(0).Item(0).ToArray(), session.Output(0).Item(k).ToArray());
+            }
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.Run(4));
+    }
+
+    [Fact]
+    public void A_model_with_a_non_float_output_is_refused_naming_it()
+    {
+        using var options = OrtSessionOptions.Create(Cpu);
+        var e = Assert.Throws<InvalidDataException>(() => BatchedSession.Load(OnnxModels.Write(SqueezeExcite()), "se-with-shape", options, capacity: 2));
+        Assert.Contains("'flat_out'", e.Message);
+        Assert.Contains("se-with-shape", e.Message);
+    }
 }

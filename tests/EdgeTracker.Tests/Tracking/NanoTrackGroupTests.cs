@@ -81,6 +81,66 @@ public sealed class NanoTrackGroupTests
         Assert.True(lostFrames > 0, "no target was ever lost: the lost-state search did not run inside a batch");
     }
 
+    /// <summary>Every shipped model with a batched path takes a batch, proved item by item against its own file.</summary>
+    [Theory]
+    [InlineData("nanotrack-v1")]
+    [InlineData("nanotrack-v2")]
+    [InlineData("nanotrack-v3")]
+    [InlineData("vittrack")]
+    public void Every_shipped_model_with_a_batched_path_passes_the_batch_proof(string model)
+    {
+        using var group = TrackerFactory.CreateGroup(model, OneThread, maxTargets: 4, BatchMode.On, RealModels);
+        Assert.True(group.Batching.Batched, group.Batching.Reason);
+        Assert.Equal(4, group.Batching.MaxBatch);
+        Assert.Matches(@"a batch of 2 matches single runs within [0-9.E-]+\)$", group.Batching.Reason);
+    }
+
+    [Fact]
+    public async Task VitTrack_targets_in_one_batch_get_what_each_gets_alone()
+    {
+        // VitTrack's whole step is one network, so the batch carries the template too; 40 frames of crossing.
+        var sequence = Sequence.Load(TestData.Sequence("otb_crossing"));
+        using var group = TrackerFactory.CreateGroup("vittrack", OneThread, maxTargets: 3, BatchMode.On, RealModels);
+        Assert.True(group.Batching.Batched, group.Batching.Reason);
+        var first = sequence.GroundTruth[0];
+        BoxF[] starts = [first, new BoxF(20, 20, 50, 40), new BoxF(first.X + 80, first.Y - 30, 40, 60)];
+        var grouped = starts.Select(_ => group.CreateTracker()).ToArray();
+        var alone = starts.Select(_ => TrackerFactory.Create("vittrack", OneThread, RealModels)).ToArray();
+        var results = new TrackResult[starts.Length];
+        var failures = new Exception?[starts.Length];
+        try
+        {
+            await using var source = new SequenceFrames(sequence.FramePaths);
+            for (var f = 0; f < 40; f++)
+            {
+                using var frame = await source.NextAsync(TestContext.Current.CancellationToken) ?? throw new InvalidDataException("sequence ended early");
+                if (f == 0)
+                {
+                    for (var i = 0; i < starts.Length; i++)
+                    {
+                        grouped[i].Init(frame, starts[i]);
+                        alone[i].Init(frame, starts[i]);
+                    }
+                    continue;
+                }
+                group.TrackAll(frame, grouped, results, failures);
+                for (var i = 0; i < starts.Length; i++)
+                {
+                    Assert.Null(failures[i]);
+                    var expected = alone[i].Track(frame);
+                    Assert.Equal(expected.State, results[i].State);
+                    var d = MaxDifference(expected.Box, results[i].Box);
+                    Assert.True(d <= 1e-2f, $"frame {f + 1}, target {i}: boxes differ by {d} px ({results[i].Box} batched, {expected.Box} alone)");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var t in grouped) t.Dispose();
+            foreach (var t in alone) t.Dispose();
+        }
+    }
+
     [Fact]
     public void A_failing_target_is_reported_alone_and_the_others_are_still_tracked()
     {
