@@ -1,4 +1,5 @@
 using EdgeTracker.Camera.Frames;
+using EdgeTracker.Inference;
 
 namespace EdgeTracker.Tracking;
 
@@ -13,11 +14,41 @@ public abstract class BatchedTrackerGroup<TTracker> : ITrackerGroup where TTrack
 {
     private TTracker?[] _members = [];
 
-    /// <inheritdoc />
-    public abstract string ModelName { get; }
+    /// <summary>Takes ownership of the session options (disposed after the derived group's sessions).</summary>
+    /// <param name="manifest">The model's manifest.</param>
+    /// <param name="options">Session options of the group's sessions.</param>
+    /// <param name="batchOptions">Session options of the batched session (e.g. a TensorRT batch profile); null = <paramref name="options"/>.</param>
+    /// <param name="confidence">State thresholds of every tracker.</param>
+    /// <param name="channelOrder">Overrides the manifest's channel order.</param>
+    protected BatchedTrackerGroup(ModelManifest manifest, OrtSessionOptions options, OrtSessionOptions? batchOptions, ConfidenceOptions? confidence, string? channelOrder)
+    {
+        Manifest = manifest;
+        Options = options;
+        BatchOptions = batchOptions;
+        Confidence = confidence;
+        ChannelOrder = channelOrder;
+    }
+
+    /// <summary>The model's manifest.</summary>
+    protected ModelManifest Manifest { get; }
+
+    /// <summary>Session options of the group's sessions.</summary>
+    protected OrtSessionOptions Options { get; }
+
+    /// <summary>Session options of the batched session, when they differ.</summary>
+    protected OrtSessionOptions? BatchOptions { get; }
+
+    /// <summary>State thresholds of every tracker.</summary>
+    protected ConfidenceOptions? Confidence { get; }
+
+    /// <summary>The channel order override, if any.</summary>
+    protected string? ChannelOrder { get; }
 
     /// <inheritdoc />
-    public abstract string ExecutionProvider { get; }
+    public string ModelName => Manifest.Name;
+
+    /// <inheritdoc />
+    public string ExecutionProvider => Options.Provider;
 
     /// <inheritdoc />
     public abstract BatchingInfo Batching { get; }
@@ -131,10 +162,11 @@ public abstract class BatchedTrackerGroup<TTracker> : ITrackerGroup where TTrack
     /// <inheritdoc />
     public void Dispose()
     {
-        Dispose(true);
-        GC.SuppressFinalize(this);
+        DisposeSessions();
+        BatchOptions?.Dispose();
+        Options.Dispose();
     }
 
-    /// <summary>Releases the group's sessions.</summary>
-    protected abstract void Dispose(bool disposing);
+    /// <summary>Releases the derived group's sessions (before the options they were made with).</summary>
+    protected abstract void DisposeSessions();
 }

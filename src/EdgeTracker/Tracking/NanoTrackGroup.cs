@@ -17,13 +17,8 @@ namespace EdgeTracker.Tracking;
 /// </remarks>
 public sealed class NanoTrackGroup : BatchedTrackerGroup<NanoTrackTracker>
 {
-    private readonly ModelManifest _manifest;
     private readonly IReadOnlyDictionary<string, string> _files;
-    private readonly OrtSessionOptions _options;
-    private readonly OrtSessionOptions? _batchOptions;
     private readonly NanoTrackBackbone _backbone;
-    private readonly ConfidenceOptions? _confidence;
-    private readonly string? _channelOrder;
 
     /// <summary>Loads the shared backbone for up to <paramref name="maxBatch"/> targets a run.</summary>
     /// <param name="manifest">A <c>nanotrack</c> manifest.</param>
@@ -36,33 +31,20 @@ public sealed class NanoTrackGroup : BatchedTrackerGroup<NanoTrackTracker>
     /// <param name="channelOrder">Overrides the manifest's channel order.</param>
     public NanoTrackGroup(ModelManifest manifest, IReadOnlyDictionary<string, string> files, OrtSessionOptions options, OrtSessionOptions? batchOptions,
         int maxBatch, string? notBatchedReason = null, ConfidenceOptions? confidence = null, string? channelOrder = null)
+        : base(manifest, options, batchOptions, confidence, channelOrder)
     {
-        if (maxBatch < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(maxBatch), maxBatch, "A group batches at least one target.");
-        }
-        _manifest = manifest;
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         _files = files;
-        _options = options;
-        _batchOptions = batchOptions;
-        _confidence = confidence;
-        _channelOrder = channelOrder;
         _backbone = NanoTrackBackbone.Load(manifest, files["backbone"], options, batchOptions, maxBatch, notBatchedReason);
         Batching = _backbone.Batching;
     }
-
-    /// <inheritdoc />
-    public override string ModelName => _manifest.Name;
-
-    /// <inheritdoc />
-    public override string ExecutionProvider => _options.Provider;
 
     /// <inheritdoc />
     public override BatchingInfo Batching { get; }
 
     /// <inheritdoc />
     public override ISingleObjectTracker CreateTracker() =>
-        new NanoTrackTracker(_manifest, _files, _backbone, ownsBackbone: false, _options, ownsSessionOptions: false, _confidence, _channelOrder);
+        new NanoTrackTracker(Manifest, _files, _backbone, ownsBackbone: false, Options, ownsSessionOptions: false, Confidence, ChannelOrder);
 
     /// <inheritdoc />
     protected override int Capacity => _backbone.Capacity;
@@ -84,10 +66,5 @@ public sealed class NanoTrackGroup : BatchedTrackerGroup<NanoTrackTracker>
     protected override TrackResult Finish(NanoTrackTracker tracker, Frame frame) => tracker.CompleteTrack(frame);
 
     /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        _backbone.Dispose();
-        _batchOptions?.Dispose();
-        _options.Dispose();
-    }
+    protected override void DisposeSessions() => _backbone.Dispose();
 }

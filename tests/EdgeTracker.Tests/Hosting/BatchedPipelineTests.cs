@@ -42,17 +42,7 @@ public sealed class BatchedPipelineTests : IDisposable
 
     public void Dispose() => _pipeline.Dispose();
 
-    private void EmitAndWait(int count)
-    {
-        var target = _pipeline.Metrics.Frames + count;
-        _source.Emit(count);
-        var deadline = DateTime.UtcNow + Wait;
-        while (_pipeline.Metrics.Frames < target)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"pipeline processed {_pipeline.Metrics.Frames} of {target} frames");
-            Thread.Sleep(10);
-        }
-    }
+    private void EmitAndWait(int count) => _source.EmitAndWait(_pipeline, count, Wait);
 
     private async Task<Reply> Set(string requestId, BoxF box) =>
         (await _handler.HandleAsync(CommandKind.TargetSet, "cam0", Encoding.UTF8.GetBytes(

@@ -29,17 +29,7 @@ public sealed class PipelineCommandTests : IDisposable
 
     public void Dispose() => _pipeline.Dispose();
 
-    private void EmitAndWait(int count)
-    {
-        var target = _pipeline.Metrics.Frames + count;
-        _source.Emit(count);
-        var deadline = DateTime.UtcNow + Wait;
-        while (_pipeline.Metrics.Frames < target)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"pipeline processed {_pipeline.Metrics.Frames} of {target} frames");
-            Thread.Sleep(10);
-        }
-    }
+    private void EmitAndWait(int count) => _source.EmitAndWait(_pipeline, count, Wait);
 
     private async Task<Reply> Send(CommandKind kind, string? camera, string json) =>
         (await _handler.HandleAsync(kind, camera, Encoding.UTF8.GetBytes(json))).Reply;

@@ -67,6 +67,19 @@ internal sealed class SyntheticSource : IFrameSource
         }
     }
 
+    /// <summary>Emits <paramref name="count"/> frames and waits until <paramref name="pipeline"/> has processed them.</summary>
+    public void EmitAndWait(CameraPipeline pipeline, int count, TimeSpan timeout)
+    {
+        var target = pipeline.Metrics.Frames + count;
+        Emit(count);
+        var deadline = DateTime.UtcNow + timeout;
+        while (pipeline.Metrics.Frames < target)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"pipeline processed {pipeline.Metrics.Frames} of {target} frames");
+            Thread.Sleep(10);
+        }
+    }
+
     public bool TryTake(int timeoutMs, out Frame frame) => _queue.TryTake(out frame!, timeoutMs);
 
     public void Dispose() => _queue.CompleteAdding();

@@ -15,12 +15,7 @@ namespace EdgeTracker.Tracking.VitTrack;
 /// </remarks>
 public sealed class VitTrackGroup : BatchedTrackerGroup<VitTrackTracker>
 {
-    private readonly ModelManifest _manifest;
-    private readonly OrtSessionOptions _options;
-    private readonly OrtSessionOptions? _batchOptions;
     private readonly BatchedSession _model;
-    private readonly ConfidenceOptions? _confidence;
-    private readonly string? _channelOrder;
 
     /// <summary>Loads the shared model for up to <paramref name="maxBatch"/> targets a run.</summary>
     /// <param name="manifest">A <c>vittrack</c> manifest.</param>
@@ -33,29 +28,19 @@ public sealed class VitTrackGroup : BatchedTrackerGroup<VitTrackTracker>
     /// <param name="channelOrder">Overrides the manifest's channel order.</param>
     public VitTrackGroup(ModelManifest manifest, IReadOnlyDictionary<string, string> files, OrtSessionOptions options, OrtSessionOptions? batchOptions,
         int maxBatch, string? notBatchedReason = null, ConfidenceOptions? confidence = null, string? channelOrder = null)
+        : base(manifest, options, batchOptions, confidence, channelOrder)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
-        _manifest = manifest;
-        _options = options;
-        _batchOptions = batchOptions;
-        _confidence = confidence;
-        _channelOrder = channelOrder;
         _model = VitTrackTracker.LoadModel(manifest, files["model"], options, maxBatch, batchOptions, notBatchedReason);
         Batching = new BatchingInfo(_model.Batched, _model.Capacity, _model.Reason);
     }
-
-    /// <inheritdoc />
-    public override string ModelName => _manifest.Name;
-
-    /// <inheritdoc />
-    public override string ExecutionProvider => _options.Provider;
 
     /// <inheritdoc />
     public override BatchingInfo Batching { get; }
 
     /// <inheritdoc />
     public override ISingleObjectTracker CreateTracker() =>
-        new VitTrackTracker(_manifest, _model, ownsModel: false, _options.Provider, _confidence, _channelOrder);
+        new VitTrackTracker(Manifest, _model, ownsModel: false, Options.Provider, Confidence, ChannelOrder);
 
     /// <inheritdoc />
     protected override int Capacity => _model.Capacity;
@@ -76,10 +61,5 @@ public sealed class VitTrackGroup : BatchedTrackerGroup<VitTrackTracker>
     protected override TrackResult Finish(VitTrackTracker tracker, Frame frame) => tracker.Finish(frame);
 
     /// <inheritdoc />
-    protected override void Dispose(bool disposing)
-    {
-        _model.Dispose();
-        _batchOptions?.Dispose();
-        _options.Dispose();
-    }
+    protected override void DisposeSessions() => _model.Dispose();
 }
