@@ -37,6 +37,8 @@ public sealed class DashboardTests(ITestOutputHelper output)
             page.PageError += (_, e) => browserLog.Enqueue($"page error: {e}");
             page.RequestFailed += (_, r) => browserLog.Enqueue($"request failed: {r.Method} {r.Url} {r.Failure}");
             page.Response += (_, r) => { if (r.Request.Method == "POST") browserLog.Enqueue($"POST {r.Url} → {r.Status}"); };
+            var setBodies = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            page.Request += (_, r) => { if (r.Method == "POST" && r.Url.EndsWith("/target/set", StringComparison.Ordinal)) setBodies.Enqueue(r.PostData ?? ""); };
             using var dumpBrowserLog = new Disposer(() => output.WriteLine("browser:\n" + string.Join("\n", browserLog)));
             await page.GotoAsync(daemon.BaseUrl + "/");
 
@@ -47,6 +49,8 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await page.Locator("#broker").GetByText("connected").WaitForAsync();
             await page.Locator("#cameraState").GetByText("open").WaitForAsync();
             Assert.Contains("nanotrack-v3", await page.Locator("#model").InnerTextAsync());
+            // The pictures come from the MJPEG stream (not the long-poll fallback).
+            Assert.Equal("stream", await page.GetAttributeAsync("#picture", "data-transport"));
 
             // A drag around the ball, on the picture as shown, starts a track on the frame that picture showed.
             var canvas = (await page.Locator("#picture").BoundingBoxAsync())!;
@@ -77,6 +81,13 @@ public sealed class DashboardTests(ITestOutputHelper output)
             var id = pageReply.GetProperty("id").GetString()!;
             var drawnOn = pageReply.GetProperty("frame").GetInt64();
             Assert.InRange(drawnOn, shownBefore, shownBefore + 30);
+            // The frame the page sent is the frame of a picture it drew from the stream (its part's X-Frame).
+            Assert.True(setBodies.TryDequeue(out var setBody), "the page sent no target/set");
+            var sentFrame = JsonDocument.Parse(setBody).RootElement.GetProperty("frame").GetInt64();
+            Assert.Equal(sentFrame, drawnOn);
+            var displayed = await page.EvaluateAsync<long[]>("() => window.displayedFrames.slice()");
+            Assert.Contains(sentFrame, displayed);
+            Assert.Equal("stream", await page.GetAttributeAsync("#picture", "data-transport"));
             output.WriteLine($"drag: target {id} set on frame {drawnOn} (the picture shown was {shownBefore} just before the drag)");
 
             // The track appears on MQTT (read by mosquitto_sub), from the frame drawn on.

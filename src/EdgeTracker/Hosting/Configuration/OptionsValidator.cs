@@ -101,6 +101,7 @@ public static partial class OptionsValidator
                     : "must have at least 16 characters");
             Check(h.PreviewFps is > 0 and <= 60, "Http:PreviewFps", $"{h.PreviewFps} is outside (0, 60]");
             Check(h.JpegQuality is >= 1 and <= 100, "Http:JpegQuality", $"{h.JpegQuality} is outside 1–100");
+            Check(h.StreamStallSeconds is >= 1 and <= 3600, "Http:StreamStallSeconds", $"{h.StreamStallSeconds} is outside 1–3600");
         }
 
         // The pan-tilt library names its own problems; its keys (panTilt.pan.channel) become ours (PanTilt:pan:channel).
