@@ -6,6 +6,7 @@ using System.IO.Pipelines;
 using EdgeTracker.Hosting.Pipeline;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace EdgeTracker.Web;
 
@@ -116,6 +117,12 @@ public sealed class MjpegStream : IResult
         {
             socket.SendBufferSize = SocketSendBufferBytes;
         }
+        // Our own stall timeout below decides when a client that stopped reading goes (and counts it), not
+        // Kestrel's minimum data rate, which would also cut off a client on a link slower than 240 bytes a second.
+        if (context.Features.Get<IHttpMinResponseDataRateFeature>() is { } rate)
+        {
+            rate.MinDataRate = null;
+        }
         // One timer for the whole stream, re-armed around each flush: it fires only when a flush stays blocked.
         using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         _stats.ClientOpened();
@@ -152,12 +159,17 @@ public sealed class MjpegStream : IResult
                 // Returns once the pipe is below Kestrel's response buffer limit: a slow reader holds this loop
                 // (and so skips pictures), never more memory.
                 stall.CancelAfter(_stallTimeout);
-                FlushResult flushed;
+                FlushResult flushed = default;
+                var stalled = false;
                 try
                 {
                     flushed = await body.FlushAsync(stall.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+                {
+                    stalled = true;
+                }
+                if (stalled || (flushed.IsCanceled && stall.IsCancellationRequested && !cancellation.IsCancellationRequested))
                 {
                     // The client stopped reading: drop it rather than hold its connection and buffers forever.
                     _stats.Stalled();

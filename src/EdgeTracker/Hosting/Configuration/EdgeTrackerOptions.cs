@@ -96,7 +96,7 @@ public sealed class HttpOptions
     /// <summary>Pictures a second the dashboard receives per camera.</summary>
     public double PreviewFps { get; set; } = 10;
     public int JpegQuality { get; set; } = 75;
-    /// <summary>An MJPEG stream client that takes no bytes for this long is disconnected.</summary>
+    /// <summary>An MJPEG stream client whose connection cannot take a picture for this long (it stopped reading) is disconnected.</summary>
     public double StreamStallSeconds { get; set; } = 20;
 }
 
