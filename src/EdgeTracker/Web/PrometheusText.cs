@@ -88,6 +88,11 @@ public static class PrometheusText
             Head("edgetracker_pantilt_angle_degrees", "gauge", "The pan-tilt head's commanded angles.");
             Line("edgetracker_pantilt_angle_degrees", $"axis=\"pan\",mode=\"{Escape(head.Mode)}\"", head.PanDegrees);
             Line("edgetracker_pantilt_angle_degrees", $"axis=\"tilt\",mode=\"{Escape(head.Mode)}\"", head.TiltDegrees);
+            if (head is PanTiltFollower follower)
+            {
+                Head("edgetracker_pantilt_followed_camera", "gauge", "1 for the camera whose targets drive the head (PanTilt:Camera).");
+                Line("edgetracker_pantilt_followed_camera", Cam(follower.Camera), 1);
+            }
         }
         return t.ToString();
     }

@@ -110,6 +110,16 @@ public static partial class OptionsValidator
             errors.Add(new(problem.Key.Replace('.', ':'), problem.Problem));
         }
 
+        var followed = o.PanTiltFollow.Camera;
+        if (followed.Length > 0 && !o.Cameras.Any(c => c.Name == followed))
+        {
+            errors.Add(new("PanTilt:Camera", $"'{followed}' is not a configured camera (configured: {string.Join(", ", o.Cameras.Select(c => c.Name))})"));
+        }
+        else if (followed.Length > 0 && o.PanTilt.Enabled && !enabledCameras.Any(c => c.Name == followed))
+        {
+            errors.Add(new("PanTilt:Camera", $"'{followed}' is disabled (Cameras:…:Enabled is false), so the head would follow nothing"));
+        }
+
         var s = o.Systemd;
         Check(s.ReadyTimeoutSeconds is > 0 and <= 600, "Systemd:ReadyTimeoutSeconds", $"{s.ReadyTimeoutSeconds} is outside (0, 600]");
         Check(s.StallSeconds is >= 1 and <= 600, "Systemd:StallSeconds", $"{s.StallSeconds} is outside 1–600");
