@@ -123,8 +123,8 @@ public sealed class MjpegStream : IResult
         {
             rate.MinDataRate = null;
         }
-        // One timer for the whole stream, re-armed around each flush: it fires only when a flush stays blocked.
-        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        // One timer for the whole stream, armed around each flush: it fires only when a flush stays blocked.
+        var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         _stats.ClientOpened();
         try
         {
@@ -177,6 +177,12 @@ public sealed class MjpegStream : IResult
                     break;
                 }
                 stall.CancelAfter(Timeout.InfiniteTimeSpan);
+                if (stall.IsCancellationRequested)
+                {
+                    // The timer fired just as the flush completed: a fresh source, so the next flush is not cut short.
+                    stall.Dispose();
+                    stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                }
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {
                     break;
@@ -198,6 +204,7 @@ public sealed class MjpegStream : IResult
         }
         finally
         {
+            stall.Dispose();
             _stats.ClientClosed();
         }
     }
