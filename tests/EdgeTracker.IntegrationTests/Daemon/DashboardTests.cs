@@ -134,6 +134,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
 
             // The pan-tilt buttons go through the same command handler: stopped (so it no longer follows or returns
             // on its own) and sent home, a nudge right moves the (virtual) head to 5°.
+            await page.Locator("#pantilt").GetByText("(follows cam0)").WaitForAsync();
             await page.Locator("#pantiltButtons button[data-action=disable]").ClickAsync();
             await page.Locator("#pantilt").GetByText("disabled").WaitForAsync();
             await page.Locator("#pantiltButtons button[data-action=home]").ClickAsync();
