@@ -4,20 +4,27 @@ using EdgeTracker.Hosting.Pipeline;
 namespace EdgeTracker.Hosting;
 
 /// <summary>
-/// Joins a camera pipeline to EdgeTracker.Control's controller: each frame's followed target goes in at the
-/// frame's own time, and a timer lets the controller park the head when frames stop.
+/// Joins one camera's pipeline (<c>PanTilt:Camera</c>) to EdgeTracker.Control's controller: each frame's followed
+/// target (the pipeline's first target in the tracking state) goes in at the frame's own time, and a timer lets the
+/// controller park the head when frames stop.
 /// </summary>
 public sealed class PanTiltFollower : ITargetFollower, IPanTiltStatus, IDisposable
 {
     private readonly Timer _poll;
 
-    public PanTiltFollower(PanTiltController controller)
+    /// <param name="controller">The head's controller (disposed with this follower).</param>
+    /// <param name="camera">The camera whose targets drive the head.</param>
+    public PanTiltFollower(PanTiltController controller, string camera = "")
     {
         Controller = controller;
+        Camera = camera;
         _poll = new Timer(_ => Controller.Poll(), null, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(100));
     }
 
     public PanTiltController Controller { get; }
+
+    /// <summary>The camera whose targets drive the head.</summary>
+    public string Camera { get; }
 
     public string Mode => Controller.Status.State.ToString().ToLowerInvariant();
 

@@ -10,7 +10,8 @@ namespace EdgeTracker.Hosting;
 
 /// <summary>
 /// Opens every enabled camera and starts its pipeline (and its preview encoder for the page, and the pan-tilt
-/// head on the first camera); stops them all inside the host's shutdown timeout.
+/// head on the camera named by <c>PanTilt:Camera</c>, by default the first); stops them all inside the host's
+/// shutdown timeout.
 /// </summary>
 public sealed class PipelinesService : IHostedService
 {
@@ -45,19 +46,21 @@ public sealed class PipelinesService : IHostedService
     {
         var logger = _loggers.CreateLogger("EdgeTracker.Pipeline");
         var cameras = _options.Cameras.Where(c => c.Enabled).ToList();
-        if (_options.PanTilt.Enabled)
+        // Validation guarantees a named camera is configured and enabled; the first camera otherwise.
+        var followed = FollowedCamera(_options, cameras);
+        if (_options.PanTilt.Enabled && followed is not null)
         {
             var head = PanTiltHead.Create(_options.PanTilt);
-            _follower = new PanTiltFollower(new PanTiltController(_options.PanTilt, head, enable: true));
+            _follower = new PanTiltFollower(new PanTiltController(_options.PanTilt, head, enable: true), followed.Name);
             _state.PanTilt = _follower;
-            logger.LogInformation("Pan-tilt: {Driver} head follows camera {Camera}", head.Driver, cameras[0].Name);
+            logger.LogInformation("Pan-tilt: {Driver} head follows camera {Camera}", head.Driver, followed.Name);
         }
         var previews = new Dictionary<string, PreviewEncoder>();
         foreach (var camera in cameras)
         {
             var settings = new PipelineSettings(camera.Name, camera.Source, _options.Tracking.MaxTargets, _options.Tracking.HistorySeconds,
                 _options.Tracking.HistoryMaxFrames, _options.Http.PreviewFps);
-            var pipeline = new CameraPipeline(settings, _openSource(camera), _trackers, logger, camera == cameras[0] ? _follower : null);
+            var pipeline = new CameraPipeline(settings, _openSource(camera), _trackers, logger, camera == followed ? _follower : null);
             _pipelines.Add(pipeline);
             if (_jpeg is not null)
             {
@@ -76,6 +79,12 @@ public sealed class PipelinesService : IHostedService
         }
         return Task.CompletedTask;
     }
+
+    /// <summary>The camera whose targets drive the head: <c>PanTilt:Camera</c> among the enabled ones, else the first enabled.</summary>
+    public static CameraOptions? FollowedCamera(EdgeTrackerOptions options, IReadOnlyList<CameraOptions> enabled) =>
+        options.PanTiltFollow.Camera.Length > 0
+            ? enabled.FirstOrDefault(c => c.Name == options.PanTiltFollow.Camera)
+            : enabled.Count > 0 ? enabled[0] : null;
 
     public Task StopAsync(CancellationToken cancellationToken)
     {

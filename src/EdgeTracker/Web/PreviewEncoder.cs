@@ -11,9 +11,25 @@ public interface IJpegEncoder : IDisposable
 }
 
 /// <summary>One encoded picture for the page, with the frame number it shows and the targets tracked on it.</summary>
+/// <remarks>
+/// Built once on the encoder thread and shared by every client: the targets' JSON and the MJPEG part header are
+/// formatted here, so a stream client only copies bytes.
+/// </remarks>
 public sealed record Picture(long Frame, int Width, int Height, byte[] Jpeg, TargetSnapshot[] Targets)
 {
     public DateTime EncodedAt { get; } = DateTime.UtcNow;
+
+    /// <summary>When the camera captured the frame.</summary>
+    public DateTimeOffset CaptureTime { get; init; }
+
+    /// <summary>Pictures the encoder had made before this one: a stream client counts the ones it skipped.</summary>
+    public long Index { get; init; }
+
+    /// <summary>The targets as the page reads them (header <c>X-Targets</c>): ASCII JSON.</summary>
+    public string TargetsJson { get; init; } = "[]";
+
+    /// <summary>This picture's part header in <see cref="MjpegStream"/>'s multipart stream (boundary line to blank line).</summary>
+    public byte[] PartHeader { get; init; } = [];
 }
 
 /// <summary>
@@ -58,11 +74,46 @@ public sealed class PreviewEncoder : IDisposable
 
     public long Encoded { get; private set; }
 
+    /// <summary>The MJPEG stream's clients and counters for this camera.</summary>
+    public StreamStats Stream { get; } = new();
+
     private void OnOffered()
     {
         if (_offered.CurrentCount == 0)
         {
             try { _offered.Release(); } catch (SemaphoreFullException) { }
+        }
+    }
+
+    /// <summary>
+    /// The newest picture other than <paramref name="previous"/> (null: any), waiting up to <paramref name="timeout"/>
+    /// for one; null when none came. A client that takes pictures slower than they are made gets the newest each
+    /// time and skips the rest: nothing queues per client.
+    /// </summary>
+    public async Task<Picture?> NextAfterAsync(Picture? previous, TimeSpan timeout, CancellationToken cancellation)
+    {
+        _pipeline.Preview.Demand(timeout.TotalSeconds + 5);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var next = Volatile.Read(ref _next).Task;
+            if (_latest is { } p && !ReferenceEquals(p, previous))
+            {
+                return p;
+            }
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                return null;
+            }
+            try
+            {
+                await next.WaitAsync(left, cancellation).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
         }
     }
 
@@ -114,8 +165,16 @@ public sealed class PreviewEncoder : IDisposable
             }
             try
             {
-                var jpeg = _encoder.Encode(frame, _quality());
-                _latest = new Picture(frame.Sequence, frame.Width, frame.Height, jpeg.ToArray(), _targets.AsSpan(0, count).ToArray());
+                var jpeg = _encoder.Encode(frame, _quality()).ToArray();
+                var targets = _targets.AsSpan(0, count).ToArray();
+                var targetsJson = MjpegStream.TargetsJson(targets);
+                _latest = new Picture(frame.Sequence, frame.Width, frame.Height, jpeg, targets)
+                {
+                    CaptureTime = frame.CaptureTime,
+                    Index = Encoded,
+                    TargetsJson = targetsJson,
+                    PartHeader = MjpegStream.PartHeader(frame.Sequence, frame.CaptureTime, jpeg.Length, targetsJson),
+                };
                 Encoded++;
             }
             catch (Exception)

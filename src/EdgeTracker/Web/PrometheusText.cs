@@ -9,7 +9,7 @@ public static class PrometheusText
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Write(DaemonState state, Func<string, long>? previewEncoded = null)
+    public static string Write(DaemonState state, Func<string, long>? previewEncoded = null, Func<string, StreamStats?>? streams = null)
     {
         var t = new StringBuilder(8192);
         void Head(string name, string type, string help) => t.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
@@ -61,6 +61,19 @@ public static class PrometheusText
             Head("edgetracker_preview_pictures_total", "counter", "Pictures encoded for the web page.");
             foreach (var p in pipelines) Line("edgetracker_preview_pictures_total", Cam(p.Name), previewEncoded(p.Name));
         }
+        if (streams is not null)
+        {
+            Head("edgetracker_web_stream_clients", "gauge", "Clients reading the camera's MJPEG stream now.");
+            foreach (var p in pipelines) Line("edgetracker_web_stream_clients", Cam(p.Name), streams(p.Name)?.Clients ?? 0);
+            Head("edgetracker_web_stream_parts_total", "counter", "Pictures written to MJPEG stream clients (all clients).");
+            foreach (var p in pipelines) Line("edgetracker_web_stream_parts_total", Cam(p.Name), streams(p.Name)?.Parts ?? 0);
+            Head("edgetracker_web_stream_bytes_total", "counter", "Bytes written to MJPEG stream clients (all clients).");
+            foreach (var p in pipelines) Line("edgetracker_web_stream_bytes_total", Cam(p.Name), streams(p.Name)?.Bytes ?? 0);
+            Head("edgetracker_web_stream_skipped_pictures_total", "counter", "Pictures stream clients skipped because they read slower than pictures were made (or asked for fewer with ?fps=).");
+            foreach (var p in pipelines) Line("edgetracker_web_stream_skipped_pictures_total", Cam(p.Name), streams(p.Name)?.SkippedPictures ?? 0);
+            Head("edgetracker_web_stream_stalled_clients_total", "counter", "Stream clients disconnected because they stopped reading (Http:StreamStallSeconds).");
+            foreach (var p in pipelines) Line("edgetracker_web_stream_stalled_clients_total", Cam(p.Name), streams(p.Name)?.StalledClients ?? 0);
+        }
 
         var broker = state.Broker;
         Head("edgetracker_mqtt_connected", "gauge", "1 while connected to the broker.");
@@ -77,6 +90,11 @@ public static class PrometheusText
             Head("edgetracker_pantilt_angle_degrees", "gauge", "The pan-tilt head's commanded angles.");
             Line("edgetracker_pantilt_angle_degrees", $"axis=\"pan\",mode=\"{Escape(head.Mode)}\"", head.PanDegrees);
             Line("edgetracker_pantilt_angle_degrees", $"axis=\"tilt\",mode=\"{Escape(head.Mode)}\"", head.TiltDegrees);
+            if (head is PanTiltFollower follower)
+            {
+                Head("edgetracker_pantilt_followed_camera", "gauge", "1 for the camera whose targets drive the head (PanTilt:Camera).");
+                Line("edgetracker_pantilt_followed_camera", Cam(follower.Camera), 1);
+            }
         }
         return t.ToString();
     }

@@ -23,6 +23,8 @@ public sealed class PreviewRegistry
     public PreviewEncoder? Find(string camera) => _byCamera.GetValueOrDefault(camera);
 
     public long Encoded(string camera) => Find(camera)?.Encoded ?? 0;
+
+    public StreamStats? Stream(string camera) => Find(camera)?.Stream;
 }
 
 /// <summary>
@@ -78,7 +80,7 @@ public static class WebEndpoints
             return Results.Json(body, Json, statusCode: healthy ? 200 : 503);
         });
 
-        app.MapGet("/metrics", () => Results.Text(PrometheusText.Write(state, previews.Encoded), PrometheusText.ContentType));
+        app.MapGet("/metrics", () => Results.Text(PrometheusText.Write(state, previews.Encoded, previews.Stream), PrometheusText.ContentType));
 
         app.MapGet("/api/state", () => Results.Json(new
         {
@@ -86,7 +88,7 @@ public static class WebEndpoints
             model = state.Model,
             provider = state.Provider,
             broker = new { state = state.Broker.State, queueDepth = state.Broker.QueueDepth, dropped = state.Broker.Dropped },
-            panTilt = state.PanTilt is { } p ? new { mode = p.Mode, pan = p.PanDegrees, tilt = p.TiltDegrees } : null,
+            panTilt = state.PanTilt is { } p ? new { mode = p.Mode, pan = p.PanDegrees, tilt = p.TiltDegrees, camera = (p as PanTiltFollower)?.Camera } : null,
             cameras = state.Health().Select(CameraJson),
         }, Json));
 
@@ -102,18 +104,24 @@ public static class WebEndpoints
                 return Results.NoContent();
             }
             context.Response.Headers["X-Frame"] = picture.Frame.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            context.Response.Headers["X-Targets"] = JsonSerializer.Serialize(picture.Targets.Select(t => new
-            {
-                id = t.Id,
-                state = CameraPipeline.StateName(t.State),
-                x = t.Box.X,
-                y = t.Box.Y,
-                w = t.Box.W,
-                h = t.Box.H,
-                confidence = t.Confidence,
-            }), Json);
+            context.Response.Headers["X-Capture-Time"] = picture.CaptureTime.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers["X-Targets"] = picture.TargetsJson;
             context.Response.Headers.CacheControl = "no-store";
             return Results.Bytes(picture.Jpeg, "image/jpeg");
+        });
+
+        // The live picture as multipart MJPEG (VLC, ffmpeg, an <img> tag; the dashboard reads its parts with fetch).
+        app.MapGet("/api/cameras/{camera}/stream.mjpg", (string camera, HttpContext context) =>
+        {
+            if (previews.Find(camera) is not { } preview)
+            {
+                return Results.NotFound(new { error = $"no camera '{camera}'" });
+            }
+            if (!MjpegStream.TryParseFps(context.Request.Query["fps"].ToString(), out var fps, out var error))
+            {
+                return Results.BadRequest(new { error });
+            }
+            return new MjpegStream(preview, preview.Stream, fps, TimeSpan.FromSeconds(options.StreamStallSeconds));
         });
 
         app.MapPost("/api/cameras/{camera}/target/set", (string camera, HttpContext context) => Route(router, camera, CommandKind.TargetSet, context));

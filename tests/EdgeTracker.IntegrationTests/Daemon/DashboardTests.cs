@@ -37,6 +37,8 @@ public sealed class DashboardTests(ITestOutputHelper output)
             page.PageError += (_, e) => browserLog.Enqueue($"page error: {e}");
             page.RequestFailed += (_, r) => browserLog.Enqueue($"request failed: {r.Method} {r.Url} {r.Failure}");
             page.Response += (_, r) => { if (r.Request.Method == "POST") browserLog.Enqueue($"POST {r.Url} → {r.Status}"); };
+            var setBodies = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            page.Request += (_, r) => { if (r.Method == "POST" && r.Url.EndsWith("/target/set", StringComparison.Ordinal)) setBodies.Enqueue(r.PostData ?? ""); };
             using var dumpBrowserLog = new Disposer(() => output.WriteLine("browser:\n" + string.Join("\n", browserLog)));
             await page.GotoAsync(daemon.BaseUrl + "/");
 
@@ -47,6 +49,12 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await page.Locator("#broker").GetByText("connected").WaitForAsync();
             await page.Locator("#cameraState").GetByText("open").WaitForAsync();
             Assert.Contains("nanotrack-v3", await page.Locator("#model").InnerTextAsync());
+            // The pictures come from the MJPEG stream (not the long-poll fallback).
+            Assert.Equal("stream", await page.GetAttributeAsync("#picture", "data-transport"));
+            // The same stream plays in a plain <img> (no script): Chromium decodes the multipart parts itself.
+            await page.EvaluateAsync("() => { const i = new Image(); i.id = 'plain'; i.src = 'api/cameras/cam0/stream.mjpg?fps=5'; document.body.append(i); }");
+            await page.WaitForFunctionAsync("() => document.getElementById('plain').naturalWidth === 640");
+            await page.EvaluateAsync("() => { const i = document.getElementById('plain'); i.src = ''; i.remove(); }");
 
             // A drag around the ball, on the picture as shown, starts a track on the frame that picture showed.
             var canvas = (await page.Locator("#picture").BoundingBoxAsync())!;
@@ -77,6 +85,13 @@ public sealed class DashboardTests(ITestOutputHelper output)
             var id = pageReply.GetProperty("id").GetString()!;
             var drawnOn = pageReply.GetProperty("frame").GetInt64();
             Assert.InRange(drawnOn, shownBefore, shownBefore + 30);
+            // The frame the page sent is the frame of a picture it drew from the stream (its part's X-Frame).
+            Assert.True(setBodies.TryDequeue(out var setBody), "the page sent no target/set");
+            var sentFrame = JsonDocument.Parse(setBody).RootElement.GetProperty("frame").GetInt64();
+            Assert.Equal(sentFrame, drawnOn);
+            var displayed = await page.EvaluateAsync<long[]>("() => window.displayedFrames.slice()");
+            Assert.Contains(sentFrame, displayed);
+            Assert.Equal("stream", await page.GetAttributeAsync("#picture", "data-transport"));
             output.WriteLine($"drag: target {id} set on frame {drawnOn} (the picture shown was {shownBefore} just before the drag)");
 
             // The track appears on MQTT (read by mosquitto_sub), from the frame drawn on.
@@ -119,6 +134,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
 
             // The pan-tilt buttons go through the same command handler: stopped (so it no longer follows or returns
             // on its own) and sent home, a nudge right moves the (virtual) head to 5°.
+            await page.Locator("#pantilt").GetByText("(follows cam0)").WaitForAsync();
             await page.Locator("#pantiltButtons button[data-action=disable]").ClickAsync();
             await page.Locator("#pantilt").GetByText("disabled").WaitForAsync();
             await page.Locator("#pantiltButtons button[data-action=home]").ClickAsync();
@@ -133,6 +149,38 @@ public sealed class DashboardTests(ITestOutputHelper output)
             Assert.True(watcher.WaitFor("/web/reply", r => r.GetProperty("requestId").GetString() == "snap-1", Long).GetProperty("ok").GetBoolean());
             var jpeg = await snapshot;
             Assert.True(jpeg.Length > 1000 && jpeg[0] == 0xFF && jpeg[1] == 0xD8, $"snapshot of {jpeg.Length} bytes is not a JPEG");
+        }
+        finally
+        {
+            output.WriteLine(daemon.Log);
+        }
+    }
+
+    [Fact]
+    public async Task Where_the_stream_cannot_be_read_the_page_long_polls_pictures_instead()
+    {
+        using var daemon = new DaemonProcess("--Device:Id=web2", "--Mqtt:Enabled=false", "--Cameras:0:Name=cam0", "--Cameras:0:Source=test://ball",
+            "--Tracking:Model=nanotrack-v3", "--Inference:Providers=cpu");
+        try
+        {
+            await daemon.WaitHealthAsync((status, _) => status == 200, Long);
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = "/usr/bin/chromium",
+                Headless = true,
+                Args = ChromiumArgs,
+                Timeout = 60_000,
+            });
+            var page = await browser.NewPageAsync();
+            page.SetDefaultTimeout(60_000);
+            // A proxy that refuses the stream, as some do with endless responses.
+            await page.RouteAsync("**/stream.mjpg*", route => route.AbortAsync());
+            await page.GotoAsync(daemon.BaseUrl + "/");
+            await page.WaitForFunctionAsync("() => document.getElementById('picture').dataset.transport === 'poll' && Number(document.getElementById('picture').dataset.frame) > 0");
+            var first = long.Parse((await page.GetAttributeAsync("#picture", "data-frame"))!);
+            await page.WaitForFunctionAsync($"() => Number(document.getElementById('picture').dataset.frame) > {first + 5}");
+            Assert.Equal("poll", await page.GetAttributeAsync("#picture", "data-transport"));
         }
         finally
         {

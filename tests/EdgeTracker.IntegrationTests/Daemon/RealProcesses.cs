@@ -249,6 +249,8 @@ internal sealed class DaemonProcess : IDisposable
 
     public int HttpPort { get; }
     public string BaseUrl { get; }
+    /// <summary>The process id (to read /proc/&lt;id&gt;/status).</summary>
+    public int Id => _process.Id;
     public string Log => string.Join("\n", _log);
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;

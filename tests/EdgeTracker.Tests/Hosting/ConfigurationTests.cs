@@ -127,7 +127,9 @@ public sealed class ConfigurationTests : IDisposable
         var result = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var p in o.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            var key = prefix.Length == 0 ? p.Name : $"{prefix}:{p.Name}";
+            // A property sharing another's section (PanTilt:Camera beside Control's PanTilt:*) has its keys there.
+            var name = p.GetCustomAttribute<SharesSectionAttribute>()?.Section ?? p.Name;
+            var key = prefix.Length == 0 ? name : $"{prefix}:{name}";
             var value = p.GetValue(o);
             switch (value)
             {

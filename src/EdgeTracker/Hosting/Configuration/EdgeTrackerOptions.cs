@@ -12,8 +12,11 @@ public sealed class EdgeTrackerOptions
     public TrackingOptions Tracking { get; set; } = new();
     public InferenceOptions Inference { get; set; } = new();
     public HttpOptions Http { get; set; } = new();
-    /// <summary>The pan-tilt head (EdgeTracker.Control's options, bound as they are); it follows the first enabled camera.</summary>
+    /// <summary>The pan-tilt head (EdgeTracker.Control's options, bound as they are).</summary>
     public EdgeTracker.Control.PanTiltOptions PanTilt { get; set; } = new();
+    /// <summary>Which camera the head follows: <c>PanTilt:Camera</c>, in the <c>PanTilt</c> section beside the head's own keys.</summary>
+    [SharesSection(nameof(PanTilt))]
+    public PanTiltFollowOptions PanTiltFollow { get; set; } = new();
     public SystemdOptions Systemd { get; set; } = new();
 }
 
@@ -101,6 +104,15 @@ public sealed class HttpOptions
     /// <summary>Pictures a second the dashboard receives per camera.</summary>
     public double PreviewFps { get; set; } = 10;
     public int JpegQuality { get; set; } = 75;
+    /// <summary>An MJPEG stream client whose connection cannot take a picture for this long (it stopped reading) is disconnected.</summary>
+    public double StreamStallSeconds { get; set; } = 20;
+}
+
+/// <summary>Our settings in the <c>PanTilt</c> section (the rest of it is EdgeTracker.Control's <c>PanTiltOptions</c>).</summary>
+public sealed class PanTiltFollowOptions
+{
+    /// <summary>The camera whose targets drive the head (an enabled camera's name); empty: the first enabled camera.</summary>
+    public string Camera { get; set; } = "";
 }
 
 public sealed class SystemdOptions

@@ -104,12 +104,23 @@ public static partial class OptionsValidator
                     : "must have at least 16 characters");
             Check(h.PreviewFps is > 0 and <= 60, "Http:PreviewFps", $"{h.PreviewFps} is outside (0, 60]");
             Check(h.JpegQuality is >= 1 and <= 100, "Http:JpegQuality", $"{h.JpegQuality} is outside 1–100");
+            Check(h.StreamStallSeconds is >= 1 and <= 3600, "Http:StreamStallSeconds", $"{h.StreamStallSeconds} is outside 1–3600");
         }
 
         // The pan-tilt library names its own problems; its keys (panTilt.pan.channel) become ours (PanTilt:pan:channel).
         foreach (var problem in o.PanTilt.Validate("PanTilt"))
         {
             errors.Add(new(problem.Key.Replace('.', ':'), problem.Problem));
+        }
+
+        var followed = o.PanTiltFollow.Camera;
+        if (followed.Length > 0 && !o.Cameras.Any(c => c.Name == followed))
+        {
+            errors.Add(new("PanTilt:Camera", $"'{followed}' is not a configured camera (configured: {string.Join(", ", o.Cameras.Select(c => c.Name))})"));
+        }
+        else if (followed.Length > 0 && o.PanTilt.Enabled && !enabledCameras.Any(c => c.Name == followed))
+        {
+            errors.Add(new("PanTilt:Camera", $"'{followed}' is disabled (Cameras:…:Enabled is false), so the head would follow nothing"));
         }
 
         var s = o.Systemd;

@@ -32,27 +32,43 @@ public static class StrictBinder
         }
     }
 
+    /// <summary>The settings of <paramref name="type"/> bound by their own name (not those sharing another's section).</summary>
     private static Dictionary<string, PropertyInfo> Properties(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanRead && p.CanWrite)
+            .Where(p => p.CanRead && p.CanWrite && p.GetCustomAttribute<SharesSectionAttribute>() is null)
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
 
-    private static void BindObject(IConfigurationSection section, object target, List<ConfigError> errors)
+    /// <summary>The properties of <paramref name="type"/> whose settings sit in the section of <paramref name="section"/>.</summary>
+    private static List<PropertyInfo> Companions(Type type, string section) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanRead && p.CanWrite && string.Equals(p.GetCustomAttribute<SharesSectionAttribute>()?.Section, section, StringComparison.OrdinalIgnoreCase))
+            .ToList();
+
+    /// <summary>Binds one section onto one or more objects (a section's own object and those sharing it): each key goes to the first that has it.</summary>
+    private static void BindObject(IConfigurationSection section, IReadOnlyList<object> targets, List<ConfigError> errors)
     {
-        var properties = Properties(target.GetType());
+        var properties = targets.Select(t => Properties(t.GetType())).ToList();
+        var known = string.Join(", ", properties.SelectMany(p => p.Keys));
         if (section.Value is not null && !section.GetChildren().Any())
         {
-            errors.Add(new(section.Path, $"is a section ({string.Join(", ", properties.Keys)}), not a value"));
+            errors.Add(new(section.Path, $"is a section ({known}), not a value"));
             return;
         }
         foreach (var child in section.GetChildren())
         {
-            if (!properties.TryGetValue(child.Key, out var property))
+            var bound = false;
+            for (var i = 0; i < targets.Count && !bound; i++)
             {
-                errors.Add(new(child.Path, $"unknown setting (known here: {string.Join(", ", properties.Keys)})"));
-                continue;
+                if (properties[i].TryGetValue(child.Key, out var property))
+                {
+                    BindProperty(child, targets[i], property, errors);
+                    bound = true;
+                }
             }
-            BindProperty(child, target, property, errors);
+            if (!bound)
+            {
+                errors.Add(new(child.Path, $"unknown setting (known here: {known})"));
+            }
         }
     }
 
@@ -106,15 +122,21 @@ public static class StrictBinder
                 }
                 // An override such as --Cameras:0:Source=… changes one field of the configured item 0.
                 var item = existing is not null && index < existing.Count ? existing[index]! : Activator.CreateInstance(elementType)!;
-                BindObject(child, item, errors);
+                BindObject(child, [item], errors);
                 list.Add(item);
             }
             property.SetValue(target, list);
             return;
         }
         var nested = property.GetValue(target) ?? Activator.CreateInstance(type)!;
-        BindObject(section, nested, errors);
+        var companions = Companions(target.GetType(), property.Name);
+        var companionValues = companions.Select(c => c.GetValue(target) ?? Activator.CreateInstance(c.PropertyType)!).ToList();
+        BindObject(section, [nested, .. companionValues], errors);
         property.SetValue(target, nested);
+        for (var i = 0; i < companions.Count; i++)
+        {
+            companions[i].SetValue(target, companionValues[i]);
+        }
     }
 
     private static bool TryParseScalar(Type type, out object? value, string? text, out string why)
@@ -162,4 +184,16 @@ public static class StrictBinder
         }
         return false;
     }
+}
+
+/// <summary>
+/// Binds a property's settings inside another property's section, beside that section's own keys: used where the
+/// section's type belongs to a library that knows nothing of ours (<c>PanTilt:Camera</c> beside EdgeTracker.Control's
+/// <c>PanTilt:*</c> options).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class SharesSectionAttribute(string section) : Attribute
+{
+    /// <summary>The name of the property whose section this one's settings sit in.</summary>
+    public string Section { get; } = section;
 }
