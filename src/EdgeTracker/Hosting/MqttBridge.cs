@@ -280,7 +280,8 @@ public sealed class MqttBridge : BackgroundService, IBrokerStatus, ISnapshotPubl
         if (_state.PanTilt is PanTiltFollower follower)
         {
             var status = follower.Controller.Status;
-            head = new HeadStatus(status.State.ToString().ToLowerInvariant(), status.Enabled, Math.Round(status.PanDeg, 2), Math.Round(status.TiltDeg, 2));
+            head = new HeadStatus(status.State.ToString().ToLowerInvariant(), status.Enabled, Math.Round(status.PanDeg, 2), Math.Round(status.TiltDeg, 2),
+                follower.Camera.Length > 0 ? follower.Camera : null, follower.FollowedTarget);
         }
         var message = new StateMessage(version, _state.Model, _state.Provider, Math.Round(_state.UptimeSeconds, 1), DateTimeOffset.UtcNow, cameras, head);
         _client.TryEnqueue(_topics.State, ContractJson.Serialize(message), MqttQos.AtLeastOnce, retain: true);

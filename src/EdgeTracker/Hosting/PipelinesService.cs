@@ -51,7 +51,7 @@ public sealed class PipelinesService : IHostedService
         if (_options.PanTilt.Enabled && followed is not null)
         {
             var head = PanTiltHead.Create(_options.PanTilt);
-            _follower = new PanTiltFollower(new PanTiltController(_options.PanTilt, head, enable: true), followed.Name);
+            _follower = new PanTiltFollower(new PanTiltController(_options.PanTilt, head, enable: true), followed.Name, _options.PanTiltFollow.Target);
             _state.PanTilt = _follower;
             logger.LogInformation("Pan-tilt: {Driver} head follows camera {Camera}", head.Driver, followed.Name);
         }

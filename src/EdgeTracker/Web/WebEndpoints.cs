@@ -88,7 +88,7 @@ public static class WebEndpoints
             model = state.Model,
             provider = state.Provider,
             broker = new { state = state.Broker.State, queueDepth = state.Broker.QueueDepth, dropped = state.Broker.Dropped },
-            panTilt = state.PanTilt is { } p ? new { mode = p.Mode, pan = p.PanDegrees, tilt = p.TiltDegrees, camera = (p as PanTiltFollower)?.Camera } : null,
+            panTilt = state.PanTilt is { } p ? new { mode = p.Mode, pan = p.PanDegrees, tilt = p.TiltDegrees, camera = (p as PanTiltFollower)?.Camera, target = (p as PanTiltFollower)?.FollowedTarget } : null,
             cameras = state.Health().Select(CameraJson),
         }, Json));
 

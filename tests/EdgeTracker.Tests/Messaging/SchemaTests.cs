@@ -139,6 +139,9 @@ public sealed class SchemaTests
     [InlineData("pantilt-set", CommandKind.PanTiltSet, """{"requestId":"p","action":"home","pan":3}""")]
     [InlineData("pantilt-set", CommandKind.PanTiltSet, """{"requestId":"p","action":"nudge","tilt":400}""")]
     [InlineData("pantilt-set", CommandKind.PanTiltSet, """{"requestId":"p"}""")]
+    [InlineData("pantilt-set", CommandKind.PanTiltSet, """{"requestId":"p","action":"home","target":"t1"}""")]
+    [InlineData("pantilt-set", CommandKind.PanTiltSet, """{"requestId":"p","action":"follow","target":"a b"}""")]
+    [InlineData("pantilt-set", CommandKind.PanTiltSet, """{"requestId":"p","action":"follow","pan":2}""")]
     public void Schema_and_parser_both_refuse_invalid_commands(string schema, CommandKind kind, string json)
     {
         Assert.NotEmpty(new JsonSchemaSubset(Load(schema)).Validate(JsonNode.Parse(json)));

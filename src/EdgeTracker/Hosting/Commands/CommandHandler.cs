@@ -179,6 +179,10 @@ public sealed class CommandHandler
                     return Reply.Failure(request.RequestId, e.ParamName == "tiltDeg" ? "tilt" : "pan", e.Message);
                 }
                 break;
+            case PanTiltAction.Follow:
+                // Any id is accepted, also one not set yet: the head holds until that target is tracking.
+                follower.FollowedTarget = request.Target;
+                break;
         }
         Settings.RaiseChanged();
         return Reply.Success(request.RequestId);

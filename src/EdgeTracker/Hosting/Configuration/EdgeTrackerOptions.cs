@@ -14,7 +14,7 @@ public sealed class EdgeTrackerOptions
     public HttpOptions Http { get; set; } = new();
     /// <summary>The pan-tilt head (EdgeTracker.Control's options, bound as they are).</summary>
     public EdgeTracker.Control.PanTiltOptions PanTilt { get; set; } = new();
-    /// <summary>Which camera the head follows: <c>PanTilt:Camera</c>, in the <c>PanTilt</c> section beside the head's own keys.</summary>
+    /// <summary>Which camera and target the head follows: <c>PanTilt:Camera</c> and <c>PanTilt:Target</c>, in the <c>PanTilt</c> section beside the head's own keys.</summary>
     [SharesSection(nameof(PanTilt))]
     public PanTiltFollowOptions PanTiltFollow { get; set; } = new();
     public SystemdOptions Systemd { get; set; } = new();
@@ -113,6 +113,11 @@ public sealed class PanTiltFollowOptions
 {
     /// <summary>The camera whose targets drive the head (an enabled camera's name); empty: the first enabled camera.</summary>
     public string Camera { get; set; } = "";
+    /// <summary>
+    /// The target id the head follows at start (a dashboard changes it with <c>pantilt/set</c> action <c>follow</c>);
+    /// empty: the first target that is tracking.
+    /// </summary>
+    public string Target { get; set; } = "";
 }
 
 public sealed class SystemdOptions

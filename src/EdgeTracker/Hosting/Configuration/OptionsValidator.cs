@@ -123,6 +123,10 @@ public static partial class OptionsValidator
             errors.Add(new("PanTilt:Camera", $"'{followed}' is disabled (Cameras:…:Enabled is false), so the head would follow nothing"));
         }
 
+        var target = o.PanTiltFollow.Target;
+        Check(target.Length <= 64 && target.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'), "PanTilt:Target",
+            $"'{target}' is not a target id (1-64 letters, digits, '-', '_', '.', ':'; empty: the first target that is tracking)");
+
         var s = o.Systemd;
         Check(s.ReadyTimeoutSeconds is > 0 and <= 600, "Systemd:ReadyTimeoutSeconds", $"{s.ReadyTimeoutSeconds} is outside (0, 600]");
         Check(s.StallSeconds is >= 1 and <= 600, "Systemd:StallSeconds", $"{s.StallSeconds} is outside 1–600");

@@ -252,7 +252,6 @@ public sealed class CameraPipeline : IDisposable
         Volatile.Write(ref _lastFrameTimestamp, start);
 
         var count = 0;
-        var followed = -1;
         var targets = _targets.Count;
         for (var i = 0; i < targets; i++)
         {
@@ -264,20 +263,12 @@ public sealed class CameraPipeline : IDisposable
             var target = _targets[i];
             Apply(target, frame, _stepResults[i], _stepFailures[i]);
             _stepFailures[i] = null;
-            if (followed < 0 && target.Last.State == TargetState.Tracking)
-            {
-                followed = i;
-            }
             _snapshot[count++] = target.Snapshot(frame.CaptureTimestamp);
         }
         var tracked = Stopwatch.GetTimestamp();
         Metrics.Track.Record(tracked - start);
 
-        if (_follower is not null)
-        {
-            var box = followed >= 0 ? _targets[followed].Last.Box : default;
-            _follower.Update(followed >= 0, box.CenterX, box.CenterY, frame.Width, frame.Height, frame.CaptureTimestamp);
-        }
+        _follower?.Update(_snapshot.AsSpan(0, count), frame.Width, frame.Height, frame.CaptureTimestamp);
         Publish(frame, _snapshot.AsSpan(0, count), catchUp: false);
         if (Preview.Wants(tracked))
         {

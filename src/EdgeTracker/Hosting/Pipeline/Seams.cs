@@ -60,9 +60,9 @@ public interface ITrackerFactory
     ITrackerGroup CreateGroup(int maxTargets);
 }
 
-/// <summary>Where a pipeline sends the followed target's position each frame (the pan-tilt head).</summary>
+/// <summary>Where a pipeline sends each frame's targets (the pan-tilt head, which picks the one it follows).</summary>
 public interface ITargetFollower
 {
-    /// <summary>Called on the tracking thread at the frame's own time; must not block.</summary>
-    void Update(bool hasTarget, float centerX, float centerY, int width, int height, long captureTimestamp);
+    /// <summary>Called on the tracking thread at the frame's own time with the frame's targets; must not block or allocate.</summary>
+    void Update(ReadOnlySpan<TargetSnapshot> targets, int width, int height, long captureTimestamp);
 }

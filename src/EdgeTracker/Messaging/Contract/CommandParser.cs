@@ -171,7 +171,7 @@ public static class CommandParser
     private static CommandParseResult ParsePanTilt(JsonElement root, string requestId)
     {
         if (!root.TryGetProperty("action", out var actionElement) || actionElement.ValueKind == JsonValueKind.Null)
-            return new CommandError(requestId, "action", "is required (enable, disable, home or nudge)");
+            return new CommandError(requestId, "action", "is required (enable, disable, home, nudge or follow)");
         var action = actionElement.ValueKind == JsonValueKind.String
             ? actionElement.GetString() switch
             {
@@ -179,10 +179,13 @@ public static class CommandParser
                 "disable" => PanTiltAction.Disable,
                 "home" => PanTiltAction.Home,
                 "nudge" => PanTiltAction.Nudge,
+                "follow" => PanTiltAction.Follow,
                 _ => (PanTiltAction)(-1),
             }
             : (PanTiltAction)(-1);
-        if ((int)action == -1) return new CommandError(requestId, "action", "must be \"enable\", \"disable\", \"home\" or \"nudge\"");
+        if ((int)action == -1) return new CommandError(requestId, "action", "must be \"enable\", \"disable\", \"home\", \"nudge\" or \"follow\"");
+        if (!TryOptionalId(root, "target", requestId, out var target, out var targetError)) return targetError!;
+        if (target is not null && action != PanTiltAction.Follow) return new CommandError(requestId, "target", "is only given with action \"follow\"");
         Span<double> angles = stackalloc double[2];
         ReadOnlySpan<string> names = ["pan", "tilt"];
         var given = 0;
@@ -194,7 +197,7 @@ public static class CommandParser
             given++;
         }
         if (action == PanTiltAction.Nudge && given == 0) return new CommandError(requestId, "pan", "nudge needs pan or tilt (degrees)");
-        return new PanTiltRequest(requestId, action, angles[0], angles[1]);
+        return new PanTiltRequest(requestId, action, angles[0], angles[1], target);
     }
 
     private static bool TryNumber(JsonElement value, double min, double max, out double result)

@@ -97,7 +97,9 @@ public sealed record StateMessage(
 /// <param name="Enabled">Whether it follows the target.</param>
 /// <param name="PanDeg">Commanded pan, degrees (positive: right).</param>
 /// <param name="TiltDeg">Commanded tilt, degrees (positive: up).</param>
-public sealed record HeadStatus(string State, bool Enabled, double PanDeg, double TiltDeg);
+/// <param name="Camera">The camera whose targets drive the head.</param>
+/// <param name="Target">The target id it follows; null: the first target that is tracking.</param>
+public sealed record HeadStatus(string State, bool Enabled, double PanDeg, double TiltDeg, string? Camera = null, string? Target = null);
 
 /// <summary>One current target in <see cref="TargetsMessage"/>.</summary>
 public sealed record TargetSummary(string Id, TrackState State, string? Label = null);

@@ -80,11 +80,15 @@ public enum PanTiltAction
 
     /// <summary>Turn the head by <see cref="PanTiltRequest.Pan"/> and <see cref="PanTiltRequest.Tilt"/> degrees.</summary>
     Nudge,
+
+    /// <summary>Follow the target <see cref="PanTiltRequest.Target"/> (null: the first target that is tracking).</summary>
+    Follow,
 }
 
-/// <summary><c>pantilt/set</c>: enable, disable, home or nudge the device's pan-tilt head.</summary>
+/// <summary><c>pantilt/set</c>: enable, disable, home or nudge the device's pan-tilt head, or choose the target it follows.</summary>
 /// <param name="RequestId">The caller's id, echoed in the reply.</param>
 /// <param name="Action">What to do.</param>
 /// <param name="Pan">For <see cref="PanTiltAction.Nudge"/>: degrees to the right (negative: left); otherwise 0.</param>
 /// <param name="Tilt">For <see cref="PanTiltAction.Nudge"/>: degrees up (negative: down); otherwise 0.</param>
-public sealed record PanTiltRequest(string RequestId, PanTiltAction Action, double Pan, double Tilt) : CommandRequest(RequestId);
+/// <param name="Target">For <see cref="PanTiltAction.Follow"/>: the target id to follow; null = the first target that is tracking.</param>
+public sealed record PanTiltRequest(string RequestId, PanTiltAction Action, double Pan, double Tilt, string? Target = null) : CommandRequest(RequestId);
