@@ -36,6 +36,9 @@ while [ $# -gt 0 ]; do
 done
 log() { printf 'install.sh: %s\n' "$*"; }
 [ -f "$config" ] || { echo "install.sh: configuration '$config' does not exist" >&2; exit 1; }
+if [ -n "$from" ] && [ ! -x "$from/edgetracker" ]; then
+  echo "install.sh: '$from' holds no published edgetracker executable" >&2; exit 1
+fi
 if [ -z "$dest" ] && [ "$(id -u)" -ne 0 ]; then
   echo "install.sh: run as root (sudo), or use --root DIR to stage an install" >&2; exit 1
 fi
@@ -46,24 +49,28 @@ case "$(uname -m)" in
   *) echo "install.sh: unsupported architecture $(uname -m)" >&2; exit 1 ;;
 esac
 
-# 1. Publish. ONNX Runtime's library comes along (copied next to the binary by the build); a Jetson operator
-#    points Inference:OnnxRuntimePath at JetPack's TensorRT-enabled build instead.
+# 1. Publish (into a scratch folder, so a failed build leaves a running service alone). ONNX Runtime's library
+#    comes along (copied next to the binary by the build); a Jetson operator points Inference:OnnxRuntimePath at
+#    JetPack's TensorRT-enabled build instead.
+if [ -z "$from" ]; then
+  from=$(mktemp -d)
+  trap 'rm -rf "$from"' EXIT
+  log "publishing for $rid (self-contained: $self_contained)"
+  bash "$root_dir/scripts/install-deps.sh" --no-browser
+  dotnet publish "$root_dir/src/EdgeTracker/EdgeTracker.csproj" -c Release -r "$rid" --self-contained "$self_contained" \
+    -o "$from" -nologo -v q
+fi
 # Replacing the files of a running daemon crashes it (its libraries are mapped): stop it first; step 4 restarts it.
 if [ -z "$dest" ] && command -v systemctl >/dev/null && systemctl is-active --quiet edgetracker.service; then
   log "stopping the running edgetracker.service to replace its files"
   systemctl stop edgetracker.service
 fi
-install -d "$dest$prefix"
-if [ -n "$from" ]; then
-  [ -x "$from/edgetracker" ] || { echo "install.sh: '$from' holds no published edgetracker executable" >&2; exit 1; }
-  log "installing the publish in $from into $dest$prefix"
-  cp -a "$from/." "$dest$prefix/"
-else
-  log "publishing for $rid (self-contained: $self_contained) into $dest$prefix"
-  bash "$root_dir/scripts/install-deps.sh" --no-browser
-  dotnet publish "$root_dir/src/EdgeTracker/EdgeTracker.csproj" -c Release -r "$rid" --self-contained "$self_contained" \
-    -o "$dest$prefix" -nologo -v q
-fi
+log "installing the publish in $from into $dest$prefix"
+install -d -m 0755 "$dest$prefix"
+# Owned by root whoever built it, readable and executable by the service user, writable by nobody else.
+cp -R --preserve=mode,timestamps,links "$from/." "$dest$prefix/"
+chmod -R u+rwX,go+rX,go-w "$dest$prefix"
+[ -n "$dest" ] || chown -R root:root "$prefix"
 
 # 2. The system user, in the groups that own /dev/video* and /dev/i2c-* (created if the board has no i2c group yet).
 if [ -z "$dest" ]; then
