@@ -86,6 +86,18 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void A_list_given_as_one_value_replaces_the_files_list()
+    {
+        // The shipped file lists three providers; "--Inference:Providers=cpu" must leave only the CPU, not be ignored.
+        var file = Write("""{ "Cameras": [ { "Name": "cam0", "Source": "test://ball" } ], "Inference": { "Providers": [ "tensorrt", "cuda", "cpu" ] } }""");
+        Assert.Equal(["tensorrt", "cuda", "cpu"], ConfigLoader.Load(file, [], NoEnvironment).Options.Inference.Providers);
+        Assert.Equal(["cpu"], ConfigLoader.Load(file, ["--Inference:Providers=cpu"], NoEnvironment).Options.Inference.Providers);
+        Assert.Equal(["cuda", "cpu"], ConfigLoader.Load(file, [], new Dictionary<string, string?> { ["EDGETRACKER_Inference__Providers"] = "cuda, cpu" }).Options.Inference.Providers);
+        // One item can still be overridden on its own.
+        Assert.Equal(["cuda", "cuda", "cpu"], ConfigLoader.Load(file, ["--Inference:Providers:0=cuda"], NoEnvironment).Options.Inference.Providers);
+    }
+
+    [Fact]
     public void A_bad_override_or_a_broken_file_is_an_error_not_a_crash()
     {
         var loaded = ConfigLoader.Load(Write("""{ "Device": { "Id": "x" """), ["Mqtt:Port=1"], NoEnvironment);

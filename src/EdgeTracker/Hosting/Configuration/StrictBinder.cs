@@ -97,9 +97,11 @@ public static class StrictBinder
             var elementType = type.GetGenericArguments()[0];
             var list = (IList)Activator.CreateInstance(type)!;
             var children = section.GetChildren().ToList();
-            if (children.Count == 0 && elementType == typeof(string))
+            if (elementType == typeof(string) && (children.Count == 0 || section.Value is not null))
             {
                 // A list given as one value (an environment variable, a command-line override): comma-separated.
+                // It replaces the file's list: a JSON array gives only items (Providers:0, :1 …), never a value of
+                // the list itself, so a value here came from a later source, which wins.
                 foreach (var item in (section.Value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     list.Add(item);
