@@ -22,6 +22,7 @@ public sealed class MqttBridge : BackgroundService, IBrokerStatus, ISnapshotPubl
 {
     private static readonly byte[] Online = "online"u8.ToArray();
     private static readonly byte[] Offline = "offline"u8.ToArray();
+    private volatile bool _stopping;
     private readonly MqttOptions _options;
     private readonly DaemonState _state;
     private readonly CommandHandler _handler;
@@ -58,7 +59,18 @@ public sealed class MqttBridge : BackgroundService, IBrokerStatus, ISnapshotPubl
         };
         _client = new MqttClient(clientOptions, loggers.CreateLogger<MqttClient>());
         _client.Connected += (_, e) => OnConnected(e.IsReconnect);
-        _client.Disconnected += (_, e) => _logger.LogWarning("MQTT: disconnected from {Host}:{Port}: {Reason}", _options.Host, _options.Port, e.Reason);
+        _client.Disconnected += (_, e) =>
+        {
+            // Our own clean stop is news, not a problem; anything else is worth a warning.
+            if (_stopping)
+            {
+                _logger.LogInformation("MQTT: disconnected from {Host}:{Port} ({Reason}) while stopping", _options.Host, _options.Port, e.Reason);
+            }
+            else
+            {
+                _logger.LogWarning("MQTT: disconnected from {Host}:{Port}: {Reason}", _options.Host, _options.Port, e.Reason);
+            }
+        };
         handler.Snapshots = this;
         handler.Settings.Changed += PublishConfig;
     }
@@ -320,6 +332,7 @@ public sealed class MqttBridge : BackgroundService, IBrokerStatus, ISnapshotPubl
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
         // A clean stop: say offline ourselves (a DISCONNECT suppresses the will), drain, then disconnect.
         _client.TryEnqueue(_topics.Status, Offline, MqttQos.AtLeastOnce, retain: true);
