@@ -12,7 +12,7 @@ namespace EdgeTracker.Benchmarks;
 /// Run: <c>scripts/bench --filter '*BatchedTargets*'</c>. Needs EDGETRACKER_DATA.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 12)]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 20)]
 public class BatchedTargetsBenchmarks
 {
     private ITrackerGroup _inTurn = null!;

@@ -5,8 +5,8 @@ namespace EdgeTracker.Tracking;
 /// <summary>Whether a group runs its targets' per-frame network in one batch (<c>Tracking:Batching</c>).</summary>
 public enum BatchMode
 {
-    /// <summary>Batch where it pays: on a GPU provider, or on the CPU with more than one intra-op thread. On one CPU
-    /// thread a batch of NanoTrack backbones measured about 5 % slower than running them in turn (docs/performance.md).</summary>
+    /// <summary>Batch on a GPU provider (TensorRT, CUDA), where one run for several crops costs little more than one;
+    /// on the CPU run the targets in turn: there a batch measured no reliable gain, often a loss (docs/performance.md).</summary>
     Auto,
 
     /// <summary>Batch whenever the model allows it.</summary>

@@ -196,7 +196,8 @@ public static class TrackerFactory
 
     /// <summary>
     /// How many targets one run may take: <paramref name="maxTargets"/>, or 1 with the reason. <see cref="BatchMode.Auto"/>
-    /// runs in turn on the CPU with one intra-op thread, where a batch measured slower (docs/performance.md).
+    /// batches on GPU providers only: on this project's 2-core CPU machines a batch measured no reliable gain over
+    /// targets in turn, with one or two intra-op threads (docs/performance.md, "Batched targets").
     /// </summary>
     public static (int MaxBatch, string? Reason) BatchDecision(BatchMode mode, int maxTargets, string provider, int intraOpThreads)
     {
@@ -207,8 +208,8 @@ public static class TrackerFactory
         return mode switch
         {
             BatchMode.Off => (1, "batching is off (Tracking:Batching)"),
-            BatchMode.Auto when provider == "cpu" && intraOpThreads == 1 =>
-                (1, "on the CPU with one intra-op thread a batch measured slower than targets in turn (Tracking:Batching=on forces it)"),
+            BatchMode.Auto when provider == "cpu" =>
+                (1, $"on the CPU ({intraOpThreads} intra-op thread(s)) a batch measured no reliable gain over targets in turn (Tracking:Batching=on forces it)"),
             _ => (maxTargets, null),
         };
     }
