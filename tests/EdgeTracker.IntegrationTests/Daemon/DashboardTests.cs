@@ -112,6 +112,14 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot });
             output.WriteLine($"screenshot: {screenshot}");
 
+            // "aim" on a target's row makes the head follow that target (pantilt/set follow), and again lets it go.
+            await page.Locator("#pantilt").GetByText("(follows cam0, first tracking target)").WaitForAsync();
+            await page.Locator($"#targets button[data-aim='{id}']").ClickAsync();
+            await page.Locator("#pantilt").GetByText($"(follows cam0, target {id})").WaitForAsync();
+            await page.Locator($"#targets button[data-aim='{id}']").GetByText("aimed").WaitForAsync();
+            await page.Locator($"#targets button[data-aim='{id}']").ClickAsync();
+            await page.Locator("#pantilt").GetByText("(follows cam0, first tracking target)").WaitForAsync();
+
             // A click on the target's box clears it. The ball moves fast, so the box is read and clicked at once, and
             // the click is repeated if the picture changed under the pointer in between.
             for (var attempt = 0; attempt < 10 && !(await page.Locator("#reply").InnerTextAsync()).Contains("target/clear", StringComparison.Ordinal); attempt++)
@@ -134,7 +142,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
 
             // The pan-tilt buttons go through the same command handler: stopped (so it no longer follows or returns
             // on its own) and sent home, a nudge right moves the (virtual) head to 5°.
-            await page.Locator("#pantilt").GetByText("(follows cam0)").WaitForAsync();
+            await page.Locator("#pantilt").GetByText("(follows cam0, first tracking target)").WaitForAsync();
             await page.Locator("#pantiltButtons button[data-action=disable]").ClickAsync();
             await page.Locator("#pantilt").GetByText("disabled").WaitForAsync();
             await page.Locator("#pantiltButtons button[data-action=home]").ClickAsync();
