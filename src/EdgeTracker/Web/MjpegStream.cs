@@ -123,8 +123,11 @@ public sealed class MjpegStream : IResult
         {
             rate.MinDataRate = null;
         }
-        // One timer for the whole stream, armed around each flush: it fires only when a flush stays blocked.
-        var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        // One timer, armed around each flush: it fires only when a flush stays blocked. It is a source of its own,
+        // so that a stall is recognised by the timer itself: Kestrel answers a flush cancelled by its token by
+        // aborting the connection, which also cancels RequestAborted, and then the two look alike.
+        var stallTimer = new CancellationTokenSource();
+        var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation, stallTimer.Token);
         _stats.ClientOpened();
         try
         {
@@ -158,30 +161,32 @@ public sealed class MjpegStream : IResult
                 body.Write(PartEnd);
                 // Returns once the pipe is below Kestrel's response buffer limit: a slow reader holds this loop
                 // (and so skips pictures), never more memory.
-                stall.CancelAfter(_stallTimeout);
+                stallTimer.CancelAfter(_stallTimeout);
                 FlushResult flushed = default;
                 var stalled = false;
                 try
                 {
                     flushed = await body.FlushAsync(stall.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+                catch (Exception e) when (e is OperationCanceledException or IOException && stallTimer.IsCancellationRequested)
                 {
                     stalled = true;
                 }
-                if (stalled || (flushed.IsCanceled && stall.IsCancellationRequested && !cancellation.IsCancellationRequested))
+                if (stalled || (flushed.IsCanceled && stallTimer.IsCancellationRequested))
                 {
                     // The client stopped reading: drop it rather than hold its connection and buffers forever.
                     _stats.Stalled();
                     context.Abort();
                     break;
                 }
-                stall.CancelAfter(Timeout.InfiniteTimeSpan);
-                if (stall.IsCancellationRequested)
+                stallTimer.CancelAfter(Timeout.InfiniteTimeSpan);
+                if (stallTimer.IsCancellationRequested)
                 {
-                    // The timer fired just as the flush completed: a fresh source, so the next flush is not cut short.
+                    // The timer fired just as the flush completed: fresh sources, so the next flush is not cut short.
                     stall.Dispose();
-                    stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                    stallTimer.Dispose();
+                    stallTimer = new CancellationTokenSource();
+                    stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation, stallTimer.Token);
                 }
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {
@@ -205,6 +210,7 @@ public sealed class MjpegStream : IResult
         finally
         {
             stall.Dispose();
+            stallTimer.Dispose();
             _stats.ClientClosed();
         }
     }
