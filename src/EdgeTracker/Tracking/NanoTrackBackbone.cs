@@ -32,10 +32,10 @@ internal sealed class NanoTrackBackbone : IDisposable
                 throw new ModelException($"Model '{manifest.Name}': backbone '{path}' must have one input and one output; it has {string.Join("; ", _search.Session.Inputs)} → {string.Join("; ", _search.Session.Outputs)}.");
             }
             Batching = new BatchingInfo(_search.Batched, _search.Capacity, _search.Reason);
-            InputName = _search.Session.Inputs[0].Name;
+            var inputName = _search.Session.Inputs[0].Name;
 
             var template = OnnxModels.Read(bytes, path);
-            OnnxModels.SetInputShape(template, InputName, [1, 3, manifest.TemplateSize, manifest.TemplateSize]);
+            OnnxModels.SetInputShape(template, inputName, [1, 3, manifest.TemplateSize, manifest.TemplateSize]);
             var templateSession = Own(InferenceSession.FromBytes(OnnxModels.Write(template), options, path));
             var templateOut = templateSession.Outputs[0];
             var searchFeatures = _search.Output(0).ItemShape;
@@ -45,7 +45,7 @@ internal sealed class NanoTrackBackbone : IDisposable
 
             TemplateInput = Own(new OrtTensor<float>(1, 3, manifest.TemplateSize, manifest.TemplateSize));
             TemplateFeatures = Own(new OrtTensor<float>(1, Channels, TemplateFeatureSide, TemplateFeatureSide));
-            _runTemplate = Own(templateSession.Bind([(InputName, TemplateInput)], [(templateOut.Name, TemplateFeatures)]));
+            _runTemplate = Own(templateSession.Bind([(inputName, TemplateInput)], [(templateOut.Name, TemplateFeatures)]));
         }
         catch
         {
@@ -64,9 +64,6 @@ internal sealed class NanoTrackBackbone : IDisposable
     public static NanoTrackBackbone Load(ModelManifest manifest, string path, OrtSessionOptions options, OrtSessionOptions? batchOptions = null, int capacity = 1,
         string? notBatchedReason = null) =>
         new(manifest, path, File.ReadAllBytes(path), options, batchOptions, capacity, notBatchedReason);
-
-    /// <summary>The backbone's input name.</summary>
-    public string InputName { get; }
 
     /// <summary>The most crops one <see cref="RunSearch"/> takes.</summary>
     public int Capacity => _search.Capacity;
