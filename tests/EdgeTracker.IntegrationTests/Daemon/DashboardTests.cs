@@ -12,6 +12,15 @@ public sealed class DashboardTests(ITestOutputHelper output)
     private static readonly string[] ChromiumArgs =
         ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
+    /// <summary>The system's Chromium, headless.</summary>
+    private static Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+    {
+        ExecutablePath = "/usr/bin/chromium",
+        Headless = true,
+        Args = ChromiumArgs,
+        Timeout = 60_000,
+    });
+
     [Fact]
     public async Task The_page_loads_pictures_move_a_drag_starts_a_track_seen_on_MQTT_and_a_click_clears_it()
     {
@@ -23,13 +32,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         {
             await daemon.WaitHealthAsync((status, _) => status == 200, Long);
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = "/usr/bin/chromium",
-                Headless = true,
-                Args = ChromiumArgs,
-                Timeout = 60_000,
-            });
+            await using var browser = await LaunchChromiumAsync(playwright);
             var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 720 } });
             page.SetDefaultTimeout(60_000);
             var browserLog = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -173,13 +176,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         {
             await daemon.WaitHealthAsync((status, _) => status == 200, Long);
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-            {
-                ExecutablePath = "/usr/bin/chromium",
-                Headless = true,
-                Args = ChromiumArgs,
-                Timeout = 60_000,
-            });
+            await using var browser = await LaunchChromiumAsync(playwright);
             var page = await browser.NewPageAsync();
             page.SetDefaultTimeout(60_000);
             // A proxy that refuses the stream, as some do with endless responses.
